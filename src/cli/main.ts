@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * The nnspec command line. Every subcommand shares one pipeline (../compile.ts) and one
+ * exit-code policy: 0 clean, 1 problems in the inputs, 2 usage or I/O failure. Subcommands
+ * are imported when run, so each pays only for the modules it uses.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { EXIT_USAGE, UsageError } from './exit-codes.js';
+import { colorOption, levelOption, noColorOption, phaseOption, stageOption } from './options.js';
+
+function program(): Command {
+  const cmd = new Command('nnspec')
+    .description('A declarative model-spec compiler: nnspec and Caffe prototxt files, checked and converted exactly.')
+    .version('0.1.0')
+    .showHelpAfterError()
+    .exitOverride();
+
+  cmd
+    .command('check')
+    .description('Check model files (nnspec, or Caffe V0/V1/V2 prototxt and solver files) and print every problem.')
+    .argument('<files...>', 'files or directories')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['stylish', 'json']).default('stylish'))
+    .addOption(phaseOption())
+    .addOption(stageOption())
+    .addOption(levelOption())
+    .addOption(new Option('--max-warnings <n>', 'fail when there are more warnings than this').argParser(Number))
+    .addOption(colorOption())
+    .addOption(noColorOption())
+    .action(async (files: string[], flags) => {
+      const { runCheck } = await import('./check.js');
+      process.exitCode = await runCheck(files, flags);
+    });
+
+  cmd
+    .command('compile')
+    .description('Compile a model file and print its typed IR.')
+    .argument('<file>', 'an nnspec or Caffe file')
+    .addOption(new Option('--emit <what>', 'what to print').choices(['ir']).default('ir'))
+    .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
+    .option('--compact', 'one line of JSON')
+    .addOption(phaseOption())
+    .addOption(stageOption())
+    .addOption(levelOption())
+    .addOption(colorOption())
+    .addOption(noColorOption())
+    .action(async (file: string, flags) => {
+      const { runCompile } = await import('./compile.js');
+      process.exitCode = await runCompile(file, flags);
+    });
+
+  return cmd;
+}
+
+async function main(argv: string[]): Promise<void> {
+  try {
+    await program().parseAsync(argv);
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT_USAGE;
+      return;
+    }
+    if (e instanceof UsageError) {
+      process.stderr.write(`nnspec: ${e.message}\n`);
+      process.exitCode = EXIT_USAGE;
+      return;
+    }
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(`nnspec: internal error: ${message}\nThis is a bug in nnspec; please report it with the input that caused it.\n`);
+    if (process.env.NNSPEC_DEBUG && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    process.exitCode = EXIT_USAGE;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,205 @@
+/**
+ * The pipeline every command shares: text → syntax tree → dialect binding → typed IR →
+ * graph checks, with every problem collected as a diagnostic. Reading-only commands stop
+ * here; none of this loads TensorFlow.js.
+ */
+import { DiagnosticBag, type Diagnostic } from './diagnostics/diagnostic.js';
+import { detectDialect } from './dialects/detect.js';
+import { CaffeNetBinder, type CaffeNetOptions, type CaffeNetResult } from './dialects/caffe/bind-net.js';
+import { bindSolver, SOLVER_ONLY_FIELDS } from './dialects/caffe/bind-solver.js';
+import { bindNnspec } from './dialects/nnspec/bind.js';
+import { readSourceFile, type DecodedText } from './io/read-source.js';
+import type { Dialect, Model, Node } from './ir/graph.js';
+import { parseDocument, parseStreaming } from './language/parse.js';
+import { SourceFile } from './language/source.js';
+import type { Field } from './language/syntax-tree.js';
+import { GraphChecker, type NodeOrigin } from './passes/graph-check.js';
+import { ProtoDecoder } from './schema/decode-proto.js';
+
+export interface CompileOptions {
+  /** Caffe: the phase whose layers are kept (Caffe's default is TEST). */
+  phase?: 'TRAIN' | 'TEST';
+  stages?: string[];
+  level?: number;
+  /** Force a dialect instead of detecting it. */
+  dialect?: Dialect;
+  /**
+   * Keep the IR nodes in `model.graph.nodes`. Off, nodes are checked as they stream past and
+   * dropped, which keeps memory flat on very large nets (what `check` does).
+   */
+  keepNodes?: boolean;
+  /** Called for every node, in order, after it has been checked. */
+  onNode?: (node: Node) => void;
+}
+
+export interface CompileResult {
+  source: SourceFile;
+  model: Model;
+  diagnostics: Diagnostic[];
+  errorCount: number;
+  /** Caffe nets: the include-rule stages per phase, to know which net states exist. */
+  ruleStages?: CaffeNetResult['ruleStages'];
+}
+
+export async function compileFile(path: string, options: CompileOptions = {}): Promise<CompileResult> {
+  return compileDecoded(path, readSourceFile(path), options);
+}
+
+export async function compileText(path: string, text: string, options: CompileOptions = {}): Promise<CompileResult> {
+  return compileDecoded(path, { text, invalidAt: -1, invalidByte: -1 }, options);
+}
+
+async function compileDecoded(path: string, decoded: DecodedText, options: CompileOptions): Promise<CompileResult> {
+  const source = new SourceFile(path, decoded.text);
+  const diagnostics = new DiagnosticBag(source);
+  if (decoded.invalidAt >= 0) {
+    diagnostics.error('syntax/invalid-utf8', `the file is not valid UTF-8 (byte 0x${decoded.invalidByte.toString(16).padStart(2, '0')} here); it was read with replacement characters`, {
+      start: decoded.invalidAt,
+      end: decoded.invalidAt + 1,
+    });
+  }
+  const dialect = options.dialect ?? detectDialect(path, decoded.text);
+  const model: Model = { file: path, dialect, format: dialect === 'nnspec' ? 'nnspec' : 'caffe-v2', graph: null, train: null };
+  const checker = new GraphChecker(diagnostics);
+  const kept: Node[] = [];
+  const accept = (node: Node, origin?: NodeOrigin) => {
+    checker.add(node, origin);
+    if (options.keepNodes) kept.push(node);
+    options.onNode?.(node);
+  };
+
+  let lateInputs = new Set<string>();
+  let hasGraph = false;
+  let ruleStages: CaffeNetResult['ruleStages'] | undefined;
+  if (dialect === 'nnspec') {
+    const doc = await parseDocument(decoded.text, diagnostics);
+    const bound = bindNnspec(doc, diagnostics, accept);
+    model.train = bound.train;
+    if (bound.name !== null) {
+      hasGraph = true;
+      model.graph = { name: bound.name, phase: null, nodes: kept };
+    }
+  } else {
+    const decoder = new ProtoDecoder(diagnostics);
+    const netOptions: CaffeNetOptions = { ...(options.phase ? { phase: options.phase } : {}), ...(options.stages ? { stages: options.stages } : {}), ...(options.level !== undefined ? { level: options.level } : {}) };
+    let net: CaffeNetBinder | null = null;
+    let solverFields: Field[] | null = null;
+    let fieldCount = 0;
+    await parseStreaming(
+      decoded.text,
+      (field) => {
+        fieldCount++;
+        if (!net && !solverFields) {
+          if (SOLVER_ONLY_FIELDS.has(field.name)) solverFields = [];
+          else net = new CaffeNetBinder(diagnostics, decoder, netOptions, accept);
+        }
+        if (solverFields) solverFields.push(field);
+        else net!.field(field);
+      },
+      diagnostics,
+    );
+    if (solverFields) {
+      const fields: Field[] = solverFields;
+      const solver = bindSolver({ kind: 'message', fields, start: 0, end: decoded.text.length }, diagnostics, decoder, netOptions, accept);
+      model.format = 'caffe-solver';
+      model.train = solver.train;
+      if (solver.net) {
+        hasGraph = true;
+        lateInputs = solver.net.inputs;
+        model.graph = { name: solver.net.name, phase: solver.net.phase, nodes: kept };
+      }
+    } else {
+      const binder: CaffeNetBinder = net ?? new CaffeNetBinder(diagnostics, decoder, netOptions, accept);
+      const result = binder.finish();
+      hasGraph = true;
+      lateInputs = result.inputs;
+      if (result.hasRules) ruleStages = result.ruleStages;
+      model.format = result.format;
+      model.graph = { name: result.name, phase: result.phase, nodes: kept };
+      if (fieldCount === 0 && diagnostics.errorCount === 0) {
+        diagnostics.warning('net/empty', 'the file describes an empty net (no layers)', { start: 0, end: 0 });
+      }
+    }
+  }
+  if (hasGraph) checker.finish(lateInputs);
+  if (model.graph && options.keepNodes) moveInputsFirst(model.graph.nodes);
+  const sorted = diagnostics.sorted();
+  const result: CompileResult = { source, model, diagnostics: sorted, errorCount: sorted.filter((d) => d.severity === 'error').length };
+  if (ruleStages) result.ruleStages = ruleStages;
+  return result;
+}
+
+export interface CheckResult {
+  diagnostics: Diagnostic[];
+  errorCount: number;
+  /** The net states checked, e.g. ['TEST'] or ['TRAIN', "TEST, stage 'test-on-train'"]. */
+  states: string[];
+}
+
+interface NetState {
+  phase: 'TRAIN' | 'TEST';
+  stages: string[];
+}
+
+function stateLabel(s: NetState): string {
+  return s.stages.length ? `${s.phase}, stage '${s.stages.join("', '")}'` : s.phase;
+}
+
+/**
+ * The net states a Caffe file is meant to be used in, when the user names none: the phases
+ * its include rules name (both when they name none), each alone and with each stage the rules
+ * name. A phase whose rules require stages is not checked without one (mnist_autoencoder's
+ * TEST data layers exist only per stage).
+ */
+function plausibleStates(ruleStages: NonNullable<CompileResult['ruleStages']>): NetState[] {
+  const states: NetState[] = [];
+  const any = ruleStages.get('ANY') ?? new Set<string>();
+  // A file whose rules name only one phase (a test-only net) is not meant for the other.
+  const named = (['TRAIN', 'TEST'] as const).filter((p) => ruleStages.has(p));
+  for (const phase of named.length > 0 ? named : (['TRAIN', 'TEST'] as const)) {
+    const own = ruleStages.get(phase) ?? new Set<string>();
+    const stages = [...new Set([...own, ...any])];
+    if (own.size === 0) states.push({ phase, stages: [] });
+    for (const stage of stages) states.push({ phase, stages: [stage] });
+  }
+  return states;
+}
+
+/**
+ * What `nnspec check` runs. A Caffe train_val file holds several nets (TRAIN, TEST, per
+ * stage); unless a phase or stage is given, each is checked and a problem found in only some
+ * of them says which.
+ */
+export async function checkFile(path: string, options: CompileOptions = {}): Promise<CheckResult> {
+  const decoded = readSourceFile(path);
+  const first = await compileDecoded(path, decoded, options);
+  const explicit = options.phase !== undefined || options.stages !== undefined;
+  if (!first.ruleStages || explicit) {
+    return { diagnostics: first.diagnostics, errorCount: first.errorCount, states: [stateLabel({ phase: options.phase ?? 'TEST', stages: options.stages ?? [] })] };
+  }
+  const states = plausibleStates(first.ruleStages);
+  const seen = new Map<string, { d: Diagnostic; states: string[] }>();
+  for (const state of states) {
+    const run = await compileDecoded(path, decoded, { ...options, phase: state.phase, stages: state.stages });
+    const label = stateLabel(state);
+    for (const d of run.diagnostics) {
+      const key = `${d.code}|${d.span.start}|${d.span.end}|${d.message}`;
+      const entry = seen.get(key);
+      if (entry) entry.states.push(label);
+      else seen.set(key, { d, states: [label] });
+    }
+  }
+  const diagnostics = [...seen.values()].map(({ d, states: where }) =>
+    where.length === states.length ? d : { ...d, message: `${d.message} (in the ${where.join('; ')} net${where.length === 1 ? '' : 's'})` },
+  );
+  diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+  return { diagnostics, errorCount: diagnostics.filter((d) => d.severity === 'error').length, states: states.map(stateLabel) };
+}
+
+/** Caffe moves legacy inputs before every layer, even when a file declares them last. */
+function moveInputsFirst(nodes: Node[]): void {
+  const late = nodes.findIndex((n, i) => n.op === 'input' && nodes.slice(0, i).some((m) => m.op !== 'input'));
+  if (late < 0) return;
+  const [node] = nodes.splice(late, 1);
+  nodes.unshift(node!);
+}

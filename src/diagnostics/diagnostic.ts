@@ -1,0 +1,96 @@
+import type { SourceFile } from '../language/source.js';
+import type { Span } from '../language/syntax-tree.js';
+
+export type Severity = 'error' | 'warning' | 'note';
+
+export interface RelatedLocation {
+  span: Span;
+  message: string;
+}
+
+/**
+ * One problem in one file. Positions are offsets into `source`; formatters turn them into
+ * file:line:col. Every problem the tool reports, from a stray byte to a dangling blob name,
+ * goes through this type.
+ */
+export interface Diagnostic {
+  code: string;
+  severity: Severity;
+  message: string;
+  source: SourceFile;
+  span: Span;
+  /** A suggestion shown under the message ("did you mean …?"). */
+  hint?: string;
+  related?: RelatedLocation[];
+}
+
+/** Collects diagnostics for one file, capped so that a pathological input cannot flood memory. */
+export class DiagnosticBag {
+  readonly items: Diagnostic[] = [];
+  private dropped = 0;
+
+  constructor(
+    readonly source: SourceFile,
+    readonly limit = 1000,
+  ) {}
+
+  add(
+    code: string,
+    severity: Severity,
+    message: string,
+    span: Span,
+    extra?: { hint?: string | undefined; related?: RelatedLocation[] },
+  ): void {
+    if (this.items.length >= this.limit) {
+      this.dropped++;
+      return;
+    }
+    const d: Diagnostic = { code, severity, message, source: this.source, span };
+    if (extra?.hint) d.hint = extra.hint;
+    if (extra?.related?.length) d.related = extra.related;
+    this.items.push(d);
+  }
+
+  error(code: string, message: string, span: Span, extra?: { hint?: string | undefined; related?: RelatedLocation[] }): void {
+    this.add(code, 'error', message, span, extra);
+  }
+
+  warning(code: string, message: string, span: Span, extra?: { hint?: string | undefined; related?: RelatedLocation[] }): void {
+    this.add(code, 'warning', message, span, extra);
+  }
+
+  note(code: string, message: string, span: Span, extra?: { hint?: string | undefined; related?: RelatedLocation[] }): void {
+    this.add(code, 'note', message, span, extra);
+  }
+
+  get errorCount(): number {
+    let n = 0;
+    for (const d of this.items) if (d.severity === 'error') n++;
+    return n;
+  }
+
+  /** Whether the cap has been reached: callers may stop looking for more. */
+  get full(): boolean {
+    return this.items.length >= this.limit;
+  }
+
+  /** Whether the cap was reached (errors among the dropped ones still count for the exit code). */
+  get overflowed(): boolean {
+    return this.dropped > 0;
+  }
+
+  /** Diagnostics in source order, with a final note when some were dropped. */
+  sorted(): Diagnostic[] {
+    const out = [...this.items].sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+    if (this.dropped > 0) {
+      out.push({
+        code: 'general/too-many-problems',
+        severity: 'error',
+        message: `${this.dropped} more problem${this.dropped === 1 ? '' : 's'} not shown (the first ${this.limit} are listed)`,
+        source: this.source,
+        span: { start: this.source.text.length, end: this.source.text.length },
+      });
+    }
+    return out;
+  }
+}

@@ -1,0 +1,365 @@
+/**
+ * Caffe NetParameter → IR, one top-level field at a time.
+ *
+ * Layers arrive as the parser reads them and leave as IR nodes at once, so a net of a hundred
+ * thousand layers is never held as text, tree and IR together. The legacy formats are
+ * upgraded on the way in (V1 per layer; V0 as a whole, since its padding layers fold into
+ * the layers after them), and the include/exclude rules pick the phase's layers.
+ */
+import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
+import { didYouMean } from '../../diagnostics/did-you-mean.js';
+import type { Field, Message, Span } from '../../language/syntax-tree.js';
+import { createNode, type Node, type SourceFormat } from '../../ir/graph.js';
+import type { NodeOrigin } from '../../passes/graph-check.js';
+import { nameSpan, NODE, ProtoDecoder, rawJson, spanOf, UNKNOWN } from '../../schema/decode-proto.js';
+import type { Decoded } from '../../schema/proto-schema.js';
+import * as P from './caffe-proto.js';
+import { LayerContext, type CaffeLayer } from './layer-context.js';
+import { CAFFE_LAYERS, LOSS_TYPES, PARAMS_READ, type Bound } from './layers.js';
+import { layerIncluded, type NetStateValue } from './net-state.js';
+import { LegacyReader } from './upgrade.js';
+
+export interface CaffeNetOptions {
+  /** TRAIN or TEST; Caffe's NetState defaults to TEST. */
+  phase?: 'TRAIN' | 'TEST';
+  stages?: string[];
+  level?: number;
+}
+
+/** Where a layer's bottoms and tops were written, computed only when a diagnostic needs it. */
+class LayerOrigin implements NodeOrigin {
+  constructor(private readonly layer: CaffeLayer) {}
+  inputSpan(i: number): Span {
+    return spanOf(this.layer, 'bottom', i);
+  }
+  outputSpan(i: number): Span {
+    return spanOf(this.layer, 'top', i);
+  }
+}
+
+/** LayerParameter fields every layer has; the rest are type-specific (`*_param`). */
+const COMMON_FIELDS = new Set(['name', 'type', 'bottom', 'top', 'phase', 'loss_weight', 'param', 'blobs', 'propagate_down', 'include', 'exclude']);
+const LAYER_FIELDS = Object.keys(P.LayerParameter.fields);
+const KNOWN_TYPES = [...CAFFE_LAYERS.keys(), 'Python'];
+
+export interface CaffeNetResult {
+  name: string;
+  format: SourceFormat;
+  phase: 'train' | 'test';
+  /** Blob names the legacy input fields declare (they may appear after the layers using them). */
+  inputs: Set<string>;
+  /** Stages named by include rules, per phase ('ANY' for rules without a phase); empty when no layer has rules. */
+  ruleStages: Map<'TRAIN' | 'TEST' | 'ANY', Set<string>>;
+  hasRules: boolean;
+}
+
+export class CaffeNetBinder {
+  private name = '';
+  private format: SourceFormat = 'caffe-v2';
+  private readonly state: NetStateValue;
+  private readonly explicitPhase: boolean;
+  private readonly names = new Set<string>();
+  private readonly legacy: LegacyReader;
+  private layerCount = 0;
+  private sawV2: Field | undefined;
+  private sawV1: Field | undefined;
+  private mixReported = false;
+  private v0Layers: { layer: CaffeLayer; span: Span }[] | null = null;
+  private readonly inputNames: { name: string; span: Span }[] = [];
+  private readonly inputDims: { value: number; span: Span }[] = [];
+  private readonly inputShapes: { dims: number[]; span: Span }[] = [];
+  private inputsEmitted = 0;
+  private readonly seenScalars = new Set<string>();
+  private readonly ruleStages = new Map<'TRAIN' | 'TEST' | 'ANY', Set<string>>();
+  /** Per layer type: the LayerParameter fields it reads. */
+  private readonly allowedFields = new Map<string, Set<string>>();
+  private hasRules = false;
+
+  constructor(
+    private readonly diagnostics: DiagnosticBag,
+    private readonly decoder: ProtoDecoder,
+    options: CaffeNetOptions,
+    private readonly sink: (node: Node, origin?: NodeOrigin) => void,
+  ) {
+    this.explicitPhase = options.phase !== undefined;
+    this.state = { phase: options.phase ?? 'TEST', level: options.level ?? 0, stages: options.stages ?? [] };
+    this.legacy = new LegacyReader(decoder, diagnostics);
+  }
+
+  field(f: Field): void {
+    switch (f.name) {
+      case 'layer':
+        return this.layerField(f);
+      case 'layers':
+        return this.layersField(f);
+      case 'input':
+      case 'input_dim':
+      case 'input_shape':
+        return this.legacyInput(f);
+      default:
+        return this.otherField(f);
+    }
+  }
+
+  private otherField(f: Field): void {
+    const spec = P.NetParameter.fields[f.name as keyof typeof P.NetParameter.fields];
+    if (spec && !spec.repeated) {
+      if (this.seenScalars.has(f.name)) {
+        this.diagnostics.error('proto/duplicate-field', `'${f.name}' is not a repeated field but is given more than once (protoc rejects this)`, nameSpan(f));
+        return;
+      }
+      this.seenScalars.add(f.name);
+    }
+    const value = this.decodeField(f);
+    if (f.name === 'name' && typeof value === 'string') this.name = value;
+    if (f.name === 'state' && value && typeof value === 'object') {
+      const s = value as Decoded<typeof P.NetState>;
+      if (this.layerCount > 0) {
+        this.diagnostics.warning('caffe/late-state', 'the net state comes after layers; nnspec reads it only before the first layer (give --phase/--stage instead)', f);
+        return;
+      }
+      if (!this.explicitPhase) this.state.phase = s.phase;
+      this.state.level = s.level;
+      this.state.stages.push(...s.stage);
+    }
+  }
+
+  /** Decodes one NetParameter field as protoc would (unknown names warn with a suggestion). */
+  private decodeField(f: Field): unknown {
+    const msg: Message = { kind: 'message', fields: [f], start: f.start, end: f.end };
+    return (this.decoder.decode(P.NetParameter, msg) as unknown as Record<string, unknown>)[f.name];
+  }
+
+  private legacyInput(f: Field): void {
+    const value = this.decodeField(f);
+    const items = f.value.kind === 'list' ? f.value.items : [f.value];
+    const values = (value as unknown[]) ?? [];
+    values.forEach((v, i) => {
+      const span = items[i] ?? f;
+      if (f.name === 'input') this.inputNames.push({ name: v as string, span });
+      else if (f.name === 'input_dim') this.inputDims.push({ value: v as number, span });
+      else this.inputShapes.push({ dims: (v as Decoded<typeof P.BlobShape>).dim, span });
+    });
+    if (this.layerCount > 0 && f.name === 'input') {
+      this.diagnostics.note('caffe/late-input', 'this input is declared after layers; Caffe moves inputs before all layers', f);
+    }
+  }
+
+  private layerField(f: Field): void {
+    if (f.value.kind !== 'message') {
+      this.typeMismatch(f);
+      return;
+    }
+    this.sawV2 ??= f;
+    this.checkMix();
+    const layer = this.decoder.decode(P.LayerParameter, f.value, { keepUnknown: true });
+    this.layer(layer, f);
+  }
+
+  private layersField(f: Field): void {
+    if (f.value.kind !== 'message') {
+      this.typeMismatch(f);
+      return;
+    }
+    this.sawV1 ??= f;
+    this.checkMix();
+    const inner = f.value.fields.find((x) => x.name === 'layer');
+    if (inner) {
+      this.format = 'caffe-v0';
+      if (inner.value.kind !== 'message') {
+        this.typeMismatch(inner);
+        return;
+      }
+      (this.v0Layers ??= []).push({ layer: this.legacy.v0(f.value, inner.value), span: f });
+      return;
+    }
+    if (this.format === 'caffe-v2') this.format = 'caffe-v1';
+    this.layer(this.legacy.v1(f.value).layer, f);
+  }
+
+  private typeMismatch(f: Field): void {
+    if (f.value.kind === 'missing') return;
+    this.diagnostics.error('proto/type-mismatch', `'${f.name}' expects a message { … }`, f.value);
+  }
+
+  private checkMix(): void {
+    if (this.sawV1 && this.sawV2 && !this.mixReported) {
+      this.mixReported = true;
+      const later = this.sawV1.start > this.sawV2.start ? this.sawV1 : this.sawV2;
+      this.diagnostics.error('caffe/mixed-formats', "this net mixes V2 'layer' entries with V1 'layers' entries; Caffe refuses to upgrade such a file", nameSpan(later));
+    }
+  }
+
+  /**
+   * Emits an Input node for the legacy input fields not yet emitted (Caffe's UpgradeNetInput):
+   * before the first layer normally, at the end for inputs declared after the layers.
+   */
+  private emitInputs(): void {
+    const n = this.inputNames.length;
+    if (n === this.inputsEmitted) return;
+    const from = this.inputsEmitted;
+    this.inputsEmitted = n;
+    const shapes = this.legacyShapes();
+    const names = this.inputNames.slice(from);
+    const first = names[0]!.span;
+    const node: Node = {
+      op: 'input',
+      name: this.uniqueName('input', first),
+      inputs: [],
+      outputs: names.map((i) => i.name),
+      attrs: { shapes: shapes.slice(from), preprocess: null },
+      params: [],
+      span: { start: first.start, end: names[names.length - 1]!.span.end },
+    };
+    this.sink(node, { inputSpan: () => first, outputSpan: (i) => names[i]?.span ?? first });
+  }
+
+  private legacyShapes(): number[][] {
+    const n = this.inputNames.length;
+    const none = this.inputNames.map((): number[] => []);
+    if (this.inputShapes.length > 0) {
+      if (this.inputDims.length > 0) this.diagnostics.error('caffe/input-shape', 'give the inputs either input_shape or input_dim, not both', this.inputDims[0]!.span);
+      if (this.inputShapes.length !== n) {
+        this.diagnostics.error('caffe/input-shape', `${n} input${n === 1 ? '' : 's'} but ${this.inputShapes.length} input_shape entries (one per input)`, this.inputShapes[0]!.span);
+        return none;
+      }
+      return this.inputShapes.map((s) => s.dims);
+    }
+    if (this.inputDims.length > 0) {
+      if (this.inputDims.length !== 4 * n) {
+        this.diagnostics.error('caffe/input-shape', `${n} input${n === 1 ? '' : 's'} need ${4 * n} input_dim values (N, C, H, W each), got ${this.inputDims.length}`, this.inputDims[0]!.span);
+        return none;
+      }
+      return this.inputNames.map((_, i) => this.inputDims.slice(4 * i, 4 * i + 4).map((d) => d.value));
+    }
+    this.diagnostics.warning('caffe/input-without-shape', 'the inputs declare no shape; later passes cannot size the network', this.inputNames[0]!.span);
+    return none;
+  }
+
+  private uniqueName(name: string, where: Span | LayerContext): string {
+    if (!this.names.has(name)) {
+      this.names.add(name);
+      return name;
+    }
+    const span = where instanceof LayerContext ? where.nameSpan : where;
+    let i = 2;
+    while (this.names.has(`${name}_${i}`)) i++;
+    const unique = `${name}_${i}`;
+    this.diagnostics.warning('caffe/duplicate-layer-name', `another layer is already named '${name}'; this one is called '${unique}' in the IR`, span);
+    this.names.add(unique);
+    return unique;
+  }
+
+  private layer(layer: CaffeLayer, field: Field): void {
+    if (this.v0Layers) {
+      // A V1 entry after V0 ones: keep the order, upgrade together at the end.
+      this.v0Layers.push({ layer, span: field });
+      return;
+    }
+    this.bindLayer(layer, field);
+  }
+
+  private bindLayer(layer: CaffeLayer, span: Span): void {
+    const index = this.layerCount++;
+    if (index === 0) this.emitInputs();
+    const ctx = new LayerContext(layer, this.diagnostics, this.decoder);
+    let included = true;
+    if (layer.include.length > 0 || layer.exclude.length > 0) {
+      this.noteRules(ctx);
+      included = layerIncluded(this.state, layer.include, layer.exclude);
+    }
+    const type = layer.type;
+    const binder = type === undefined ? undefined : CAFFE_LAYERS.get(type);
+    let bound: Bound | null = null;
+    if (binder) {
+      this.reportStrayFields(ctx, type!);
+      bound = binder(ctx);
+    } else if (type === undefined) {
+      ctx.error('caffe/missing-type', `${ctx.label} has no type`);
+    } else if (type === 'Python') {
+      const p = layer.python_param;
+      const what = p?.module ? ` (${p.module}.${p.layer ?? '?'})` : '';
+      ctx.warning('caffe/python-layer', `${ctx.label} is a Python layer${what}: it runs code nnspec cannot see, so it is kept opaque and later passes stop at its outputs`, spanOf(layer, 'type'));
+    } else if (type !== '' && type !== 'padding' && !this.legacy.reportedType.has(layer)) {
+      ctx.warning('caffe/unknown-layer-type', `'${type}' is not a BVLC Caffe layer type; ${ctx.label} is kept as an opaque node and later passes cannot see through it`, spanOf(layer, 'type'), didYouMean(type, KNOWN_TYPES));
+    }
+    if (!included) return;
+    if (layer.propagate_down.length > 0 && layer.propagate_down.length !== layer.bottom.length) {
+      ctx.error('caffe/propagate-down', `propagate_down needs one value per bottom (${layer.bottom.length}), got ${layer.propagate_down.length}`, spanOf(layer, 'propagate_down'));
+    }
+    if (layer.loss_weight.length > layer.top.length) {
+      ctx.error('caffe/loss-weight', `loss_weight needs at most one value per top (${layer.top.length}), got ${layer.loss_weight.length}`, spanOf(layer, 'loss_weight'));
+    }
+    const name = this.uniqueName(layer.name ?? `${(type ?? 'layer').toLowerCase()}${index}`, ctx);
+    const isLoss = type !== undefined && LOSS_TYPES.has(type);
+    // Loss layers may omit their top: Net::Init then appends an anonymous one (AutoTopBlobs).
+    const outputs = isLoss && layer.top.length === 0 ? [name] : layer.top;
+    const node: Node = bound
+      ? (createNode(bound.op, name, layer.bottom, outputs, bound.attrs as never, bound.params, span) as Node)
+      : createNode('opaque', name, layer.bottom, outputs, { framework: 'caffe', type: type ?? '', params: this.opaqueParams(layer) }, [], span);
+    if (layer.loss_weight.length > 0 || isLoss) {
+      const weights = layer.loss_weight.length > 0 ? layer.loss_weight : [1];
+      if (weights.some((w) => w !== 0)) node.loss_weight = outputs.map((_, i) => weights[i] ?? 0);
+    }
+    if (layer.propagate_down.length > 0) node.propagate_down = layer.propagate_down;
+    this.sink(node, new LayerOrigin(layer));
+  }
+
+  /** Include rules tell which net states the file is meant for (see checkFile). */
+  private noteRules(ctx: LayerContext): void {
+    const layer = ctx.layer;
+    this.hasRules = true;
+    if (layer.include.length > 0 && layer.exclude.length > 0) {
+      ctx.error('caffe/include-and-exclude', `${ctx.label} has both include and exclude rules; Caffe allows one kind only`, spanOf(layer, 'exclude'));
+    }
+    for (const rule of layer.include) {
+      const key = rule.phase ?? 'ANY';
+      let set = this.ruleStages.get(key);
+      if (!set) this.ruleStages.set(key, (set = new Set()));
+      for (const stage of rule.stage) set.add(stage);
+    }
+  }
+
+  /** Unknown fields and `*_param` messages the layer type never reads. */
+  private reportStrayFields(ctx: LayerContext, type: string): void {
+    const layer = ctx.layer;
+    const unknown = layer[UNKNOWN];
+    if (unknown) {
+      for (const f of unknown) ctx.warning('proto/unknown-field', `LayerParameter has no field '${f.name}'; it is ignored`, nameSpan(f), didYouMean(f.name, LAYER_FIELDS));
+    }
+    let allowed = this.allowedFields.get(type);
+    if (!allowed) this.allowedFields.set(type, (allowed = new Set([...COMMON_FIELDS, ...(PARAMS_READ[type] ?? [])])));
+    const fields = layer[NODE].fields;
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i]!;
+      if (allowed.has(f.name) || !(f.name in P.LayerParameter.fields)) continue;
+      ctx.warning('caffe/ignored-param', `a ${type} layer does not read ${f.name}; Caffe ignores it`, nameSpan(f));
+    }
+  }
+
+  private opaqueParams(layer: CaffeLayer): Record<string, unknown> {
+    const message: Message = { ...layer[NODE], fields: layer[NODE].fields.filter((f) => !COMMON_FIELDS.has(f.name)) };
+    return rawJson(message) as Record<string, unknown>;
+  }
+
+  finish(): CaffeNetResult {
+    if (this.v0Layers) {
+      const inputs = new Set(this.inputNames.map((i) => i.name));
+      const spans = new Map(this.v0Layers.map((l) => [l.layer, l.span]));
+      for (const layer of this.legacy.foldPadding(this.v0Layers.map((l) => l.layer), inputs)) this.bindLayer(layer, spans.get(layer)!);
+      this.v0Layers = null;
+    }
+    if (this.inputNames.length > 0) this.emitInputs();
+    else if (this.inputDims.length > 0 || this.inputShapes.length > 0) {
+      this.diagnostics.error('caffe/input-shape', 'input dimensions are given but no input: names the blob', (this.inputDims[0] ?? this.inputShapes[0])!.span);
+    }
+    return {
+      name: this.name,
+      format: this.format,
+      phase: this.state.phase === 'TRAIN' ? 'train' : 'test',
+      inputs: new Set(this.inputNames.map((i) => i.name)),
+      ruleStages: this.ruleStages,
+      hasRules: this.hasRules,
+    };
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Text → syntax tree, with every syntax error of a file reported in one run.
+ *
+ * Well-formed text goes through the fast parser. When it stops, the chevrotain grammar takes
+ * over from the start of the top-level field that failed and recovers from each error, so the
+ * tree holds everything that could be read. Top-level fields are handed to the caller one at a
+ * time and never all held at once: a 100 MB net is read in bounded memory.
+ */
+import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
+import { parseFast } from './fast-parser.js';
+import type { Comment, Document, Field } from './syntax-tree.js';
+
+export interface ParseResult {
+  comments: Comment[];
+}
+
+export async function parseStreaming(text: string, sink: (field: Field) => void, diagnostics: DiagnosticBag): Promise<ParseResult> {
+  const fast = parseFast(text, sink);
+  if (fast.failedAt < 0) return { comments: fast.comments };
+  const { recover } = await import('./recover.js');
+  recover(text, fast.failedAt, sink, diagnostics, fast.comments);
+  fast.comments.sort((a, b) => a.start - b.start);
+  return { comments: fast.comments };
+}
+
+export async function parseDocument(text: string, diagnostics: DiagnosticBag): Promise<Document> {
+  const fields: Field[] = [];
+  const { comments } = await parseStreaming(text, (f) => fields.push(f), diagnostics);
+  return { fields, comments };
+}

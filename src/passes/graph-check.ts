@@ -1,0 +1,105 @@
+/**
+ * Blob-level validity of a graph, as Caffe's Net::Init enforces it: every input names a blob
+ * some earlier node produced, a blob is produced once (in-place only at the same input and
+ * output index), and each operation gets the number of inputs and outputs it takes.
+ *
+ * Streaming: nodes are checked as they arrive and only blob names are remembered.
+ */
+import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
+import { didYouMean } from '../diagnostics/did-you-mean.js';
+import type { Span } from '../language/syntax-tree.js';
+import type { Node } from '../ir/graph.js';
+import { opDefinition } from '../ir/ops/index.js';
+
+/** Where a node's inputs and outputs were written, for pointing at the right name. */
+export interface NodeOrigin {
+  inputSpan(index: number): Span;
+  outputSpan(index: number): Span;
+}
+
+interface Unresolved {
+  blob: string;
+  node: string;
+  span: Span;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export class GraphChecker {
+  /** Blob name → the node that last wrote it. */
+  private readonly producers = new Map<string, string>();
+  private readonly unresolved: Unresolved[] = [];
+
+  constructor(private readonly diagnostics: DiagnosticBag) {}
+
+  add(node: Node, origin?: NodeOrigin): void {
+    const inputSpan = (i: number) => origin?.inputSpan(i) ?? node.span;
+    const outputSpan = (i: number) => origin?.outputSpan(i) ?? node.span;
+    this.checkArity(node);
+    for (let i = 0; i < node.inputs.length; i++) {
+      const blob = node.inputs[i]!;
+      if (!this.producers.has(blob)) this.unresolved.push({ blob, node: node.name, span: inputSpan(i) });
+    }
+    for (let i = 0; i < node.outputs.length; i++) {
+      const blob = node.outputs[i]!;
+      const producer = this.producers.get(blob);
+      if (producer !== undefined && node.inputs[i] !== blob) {
+        const inPlaceElsewhere = node.inputs.includes(blob);
+        this.diagnostics.error(
+          'graph/duplicate-output',
+          inPlaceElsewhere
+            ? `'${node.name}' writes blob '${blob}' in place at output ${i}, but reads it at another input position; in-place needs the same index`
+            : `blob '${blob}' is already produced by '${producer}'; a second producer is only allowed in place (output i = input i)`,
+          outputSpan(i),
+        );
+      }
+      this.producers.set(blob, node.name);
+    }
+  }
+
+  private checkArity(node: Node): void {
+    if (node.op === 'opaque') return;
+    const def = opDefinition(node.op);
+    const ins = node.inputs.length;
+    const outs = node.outputs.length;
+    if (ins < def.inputs.min || ins > def.inputs.max) {
+      const want = def.inputs.min === def.inputs.max ? `${def.inputs.min}` : def.inputs.max === Infinity ? `at least ${def.inputs.min}` : `${def.inputs.min} to ${def.inputs.max}`;
+      this.diagnostics.error('graph/input-count', `'${node.name}' (${node.op}) takes ${want} input${want === '1' ? '' : 's'} but has ${ins}`, node.span);
+    }
+    if (def.outputs === 'per-input') {
+      if (outs !== ins) this.diagnostics.error('graph/output-count', `'${node.name}' (${node.op}) has one output per input: ${plural(ins, 'input')} but ${plural(outs, 'output')}`, node.span);
+    } else if (outs < def.outputs.min || outs > def.outputs.max) {
+      const o = def.outputs;
+      const want = o.min === o.max ? `${o.min}` : o.max === Infinity ? `at least ${o.min}` : `${o.min} to ${o.max}`;
+      this.diagnostics.error('graph/output-count', `'${node.name}' (${node.op}) produces ${want} output${want === '1' ? '' : 's'} but has ${outs}`, node.span);
+    }
+  }
+
+  /**
+   * Reports inputs nothing produced. `lateInputs` are blobs declared as network inputs after
+   * the nodes reading them (Caffe's legacy input fields may come anywhere in a file).
+   */
+  finish(lateInputs: ReadonlySet<string> = new Set()): void {
+    let suggestions = 0;
+    for (const u of this.unresolved) {
+      if (lateInputs.has(u.blob)) continue;
+      const later = this.producers.has(u.blob);
+      this.diagnostics.error(
+        'graph/unknown-blob',
+        later
+          ? `'${u.node}' reads blob '${u.blob}' before any layer produces it (layers run in file order)`
+          : `'${u.node}' reads blob '${u.blob}', which no layer produces`,
+        u.span,
+        // Suggestions scan every blob name; a few dozen are enough to show the pattern.
+        { hint: later || suggestions++ > 50 ? undefined : didYouMean(u.blob, this.producers.keys()) },
+      );
+    }
+  }
+
+  /** Blob names produced so far. */
+  get blobs(): ReadonlySet<string> {
+    return new Set(this.producers.keys());
+  }
+}
