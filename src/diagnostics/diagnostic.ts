@@ -28,11 +28,26 @@ export interface Diagnostic {
 export class DiagnosticBag {
   readonly items: Diagnostic[] = [];
   private dropped = 0;
+  /** The same problem found twice (a block body instantiated twice) is reported once. */
+  private readonly keys = new Set<string>();
+
+  /** Where the code being checked was reached from (block instantiations), added to each problem. */
+  private readonly context: RelatedLocation[] = [];
 
   constructor(
     readonly source: SourceFile,
     readonly limit = 1000,
   ) {}
+
+  /** Runs `fn` with `related` attached to every diagnostic it reports. */
+  within<T>(related: RelatedLocation, fn: () => T): T {
+    this.context.push(related);
+    try {
+      return fn();
+    } finally {
+      this.context.pop();
+    }
+  }
 
   add(
     code: string,
@@ -41,13 +56,17 @@ export class DiagnosticBag {
     span: Span,
     extra?: { hint?: string | undefined; related?: RelatedLocation[] },
   ): void {
+    const key = `${code}\u0000${span.start}\u0000${span.end}\u0000${message}`;
+    if (this.keys.has(key)) return;
+    this.keys.add(key);
     if (this.items.length >= this.limit) {
       this.dropped++;
       return;
     }
     const d: Diagnostic = { code, severity, message, source: this.source, span };
     if (extra?.hint) d.hint = extra.hint;
-    if (extra?.related?.length) d.related = extra.related;
+    const related = [...(extra?.related ?? []), ...[...this.context].reverse()];
+    if (related.length) d.related = related;
     this.items.push(d);
   }
 

@@ -43,9 +43,7 @@ export const fillerSchema = ({ T: Type }: SchemaKit) =>
     Type.Object({ type: Type.Literal('bilinear') }, { additionalProperties: false }),
     /** Each output's weights are positive and sum to one (Caffe `positive_unitball`). */
     Type.Object({ type: Type.Literal('positive_unitball') }, { additionalProperties: false }),
-  ],
-  { $id: 'Filler' },
-  );
+  ]);
 
 export type Filler = Static<ReturnType<typeof fillerSchema>>;
 

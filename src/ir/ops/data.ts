@@ -69,7 +69,7 @@ export const opaque = defineOp({
   summary: 'A layer nnspec does not know (a Python layer, a fork layer); kept as written, never evaluated.',
   attrs: (k) =>
     k.Obj({
-      framework: k.Enum(['caffe']),
+      framework: k.Enum(['caffe', 'nnspec']),
       type: k.T.String(),
       params: k.T.Record(k.T.String(), k.T.Unknown(), { description: 'its parameter messages, as written' }),
     }),
