@@ -123,8 +123,9 @@ export function recover(text: string, from: number, sink: (field: Field) => void
       comments.push({ start: s, end: s + c.image.length, text: c.image.slice(1) });
     }
     for (const tok of lexed.tokens) {
+      // With offset-only tracking chevrotain leaves endOffset unset; tokens never span lines here.
       tok.startOffset += pos;
-      tok.endOffset = (tok.endOffset ?? tok.startOffset) + pos;
+      tok.endOffset = tok.startOffset + tok.image.length - 1;
       push(tok);
     }
     pos = end;

@@ -8,9 +8,9 @@ import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
 import { specialFloat } from '../language/numbers.js';
 import type { Field, Message, Span, Value } from '../language/syntax-tree.js';
-import { NODE, UNKNOWN, type Decoded, type DecodedMeta, type EnumSpec, type FieldSpec, type MessageSpec, type ScalarKind } from './proto-schema.js';
+import { NODE, UNKNOWN, WRITTEN, type Decoded, type DecodedMeta, type EnumSpec, type FieldSpec, type MessageSpec, type ScalarKind } from './proto-schema.js';
 
-export { NODE, UNKNOWN, type DecodedMeta };
+export { NODE, UNKNOWN, WRITTEN, type DecodedMeta };
 
 export interface DecodeOptions {
   /** Leave unknown fields of the top message to the caller instead of warning about them. */
@@ -299,7 +299,13 @@ export function spanOf(decoded: DecodedMeta, name?: string, index = 0): Span {
 
 /** Whether a field was written (as opposed to a default filled in). */
 export function has(decoded: DecodedMeta, name: string): boolean {
-  return decoded[NODE].fields.some((f) => f.name === name);
+  return decoded[WRITTEN]?.has(name) === true || decoded[NODE].fields.some((f) => f.name === name);
+}
+
+/** Sets a field of a decoded message as if it had been written (used when upgrading legacy formats). */
+export function put<M extends DecodedMeta, K extends keyof M & string>(msg: M, name: K, value: M[K]): void {
+  msg[name] = value;
+  (msg[WRITTEN] ??= new Set()).add(name);
 }
 
 /** The syntax-tree value as plain JSON: how opaque layers keep parameters nnspec cannot type. */

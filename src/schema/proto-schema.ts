@@ -13,9 +13,13 @@ export const NODE = Symbol('syntax node');
 /** Fields the schema does not know, kept for the caller when asked. */
 export const UNKNOWN = Symbol('unknown fields');
 
+/** Fields set by code rather than read from the text (legacy upgrades); they count as written. */
+export const WRITTEN = Symbol('fields set by an upgrade');
+
 export interface DecodedMeta {
   [NODE]: Message;
   [UNKNOWN]?: Field[];
+  [WRITTEN]?: Set<string>;
 }
 
 export type ScalarKind = 'int32' | 'uint32' | 'int64' | 'uint64' | 'float' | 'double' | 'bool' | 'string' | 'bytes';

@@ -7,7 +7,7 @@
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import type { Field, Message } from '../../language/syntax-tree.js';
-import { has, nameSpan, NODE, ProtoDecoder, spanOf, UNKNOWN } from '../../schema/decode-proto.js';
+import { has, nameSpan, NODE, ProtoDecoder, put, spanOf, UNKNOWN } from '../../schema/decode-proto.js';
 import type { Decoded, MessageSpec } from '../../schema/proto-schema.js';
 import * as P from './caffe-proto.js';
 import type { CaffeLayer } from './layer-context.js';
@@ -217,7 +217,7 @@ export class LegacyReader {
     const moved = (['scale', 'mean_file', 'crop_size', 'mirror'] as const).filter((k) => has(source, k));
     if (moved.length === 0) return;
     const t = layer.transform_param ?? this.empty(P.TransformationParameter, source[NODE]);
-    for (const k of moved) (t as unknown as Record<string, unknown>)[k] = (source as unknown as Record<string, unknown>)[k];
+    for (const k of moved) put(t, k, source[k] as never);
     layer.transform_param = t;
   }
 
@@ -261,51 +261,51 @@ export class LegacyReader {
       if (target) target();
       else misplaced(field);
     };
-    route('num_output', { conv: () => (conv().num_output = v0.num_output), innerproduct: () => (ip().num_output = v0.num_output) });
-    route('biasterm', { conv: () => (conv().bias_term = v0.biasterm), innerproduct: () => (ip().bias_term = v0.biasterm) });
-    route('weight_filler', { conv: () => (conv().weight_filler = v0.weight_filler), innerproduct: () => (ip().weight_filler = v0.weight_filler) });
-    route('bias_filler', { conv: () => (conv().bias_filler = v0.bias_filler), innerproduct: () => (ip().bias_filler = v0.bias_filler) });
-    route('pad', { conv: () => (conv().pad = [v0.pad]), pool: () => (pool().pad = v0.pad), padding: () => undefined });
-    route('kernelsize', { conv: () => (conv().kernel_size = [v0.kernelsize!]), pool: () => (pool().kernel_size = v0.kernelsize) });
-    route('group', { conv: () => (conv().group = v0.group) });
-    route('stride', { conv: () => (conv().stride = [v0.stride]), pool: () => (pool().stride = v0.stride) });
-    route('pool', { pool: () => (pool().pool = v0.pool) });
-    route('dropout_ratio', { dropout: () => ((layer.dropout_param ??= this.empty(P.DropoutParameter, inner)).dropout_ratio = v0.dropout_ratio) });
-    route('local_size', { lrn: () => (lrn().local_size = v0.local_size) });
-    route('alpha', { lrn: () => (lrn().alpha = v0.alpha) });
-    route('beta', { lrn: () => (lrn().beta = v0.beta) });
-    route('k', { lrn: () => (lrn().k = v0.k) });
+    route('num_output', { conv: () => put(conv(), 'num_output', v0.num_output), innerproduct: () => put(ip(), 'num_output', v0.num_output) });
+    route('biasterm', { conv: () => put(conv(), 'bias_term', v0.biasterm), innerproduct: () => put(ip(), 'bias_term', v0.biasterm) });
+    route('weight_filler', { conv: () => put(conv(), 'weight_filler', v0.weight_filler), innerproduct: () => put(ip(), 'weight_filler', v0.weight_filler) });
+    route('bias_filler', { conv: () => put(conv(), 'bias_filler', v0.bias_filler), innerproduct: () => put(ip(), 'bias_filler', v0.bias_filler) });
+    route('pad', { conv: () => put(conv(), 'pad', [v0.pad]), pool: () => put(pool(), 'pad', v0.pad), padding: () => undefined });
+    route('kernelsize', { conv: () => put(conv(), 'kernel_size', [v0.kernelsize!]), pool: () => put(pool(), 'kernel_size', v0.kernelsize) });
+    route('group', { conv: () => put(conv(), 'group', v0.group) });
+    route('stride', { conv: () => put(conv(), 'stride', [v0.stride]), pool: () => put(pool(), 'stride', v0.stride) });
+    route('pool', { pool: () => put(pool(), 'pool', v0.pool) });
+    route('dropout_ratio', { dropout: () => put((layer.dropout_param ??= this.empty(P.DropoutParameter, inner)), 'dropout_ratio', v0.dropout_ratio) });
+    route('local_size', { lrn: () => put(lrn(), 'local_size', v0.local_size) });
+    route('alpha', { lrn: () => put(lrn(), 'alpha', v0.alpha) });
+    route('beta', { lrn: () => put(lrn(), 'beta', v0.beta) });
+    route('k', { lrn: () => put(lrn(), 'k', v0.k) });
     const data = () => (layer.data_param ??= this.empty(P.DataParameter, inner));
     const images = () => (layer.image_data_param ??= this.empty(P.ImageDataParameter, inner));
     const windows = () => (layer.window_data_param ??= this.empty(P.WindowDataParameter, inner));
     const hdf5 = () => (layer.hdf5_data_param ??= this.empty(P.HDF5DataParameter, inner));
     route('source', {
-      data: () => (data().source = v0.source),
-      hdf5_data: () => (hdf5().source = v0.source),
-      images: () => (images().source = v0.source),
-      window_data: () => (windows().source = v0.source),
-      infogain_loss: () => ((layer.infogain_loss_param ??= this.empty(P.InfogainLossParameter, inner)).source = v0.source),
+      data: () => put(data(), 'source', v0.source),
+      hdf5_data: () => put(hdf5(), 'source', v0.source),
+      images: () => put(images(), 'source', v0.source),
+      window_data: () => put(windows(), 'source', v0.source),
+      infogain_loss: () => put((layer.infogain_loss_param ??= this.empty(P.InfogainLossParameter, inner)), 'source', v0.source),
     });
-    if (w('scale')) transform().scale = v0.scale;
-    if (w('meanfile')) transform().mean_file = v0.meanfile;
+    if (w('scale')) put(transform(), 'scale', v0.scale);
+    if (w('meanfile')) put(transform(), 'mean_file', v0.meanfile);
     route('batchsize', {
-      data: () => (data().batch_size = v0.batchsize),
-      hdf5_data: () => (hdf5().batch_size = v0.batchsize!),
-      images: () => (images().batch_size = v0.batchsize!),
-      window_data: () => (windows().batch_size = v0.batchsize),
+      data: () => put(data(), 'batch_size', v0.batchsize),
+      hdf5_data: () => put(hdf5(), 'batch_size', v0.batchsize!),
+      images: () => put(images(), 'batch_size', v0.batchsize!),
+      window_data: () => put(windows(), 'batch_size', v0.batchsize),
     });
-    if (w('cropsize')) transform().crop_size = v0.cropsize;
-    if (w('mirror')) transform().mirror = v0.mirror;
-    route('rand_skip', { data: () => (data().rand_skip = v0.rand_skip), images: () => (images().rand_skip = v0.rand_skip) });
-    route('shuffle_images', { images: () => (images().shuffle = v0.shuffle_images) });
-    route('new_height', { images: () => (images().new_height = v0.new_height) });
-    route('new_width', { images: () => (images().new_width = v0.new_width) });
-    route('concat_dim', { concat: () => ((layer.concat_param ??= this.empty(P.ConcatParameter, inner)).concat_dim = v0.concat_dim) });
-    route('det_fg_threshold', { window_data: () => (windows().fg_threshold = v0.det_fg_threshold) });
-    route('det_bg_threshold', { window_data: () => (windows().bg_threshold = v0.det_bg_threshold) });
-    route('det_fg_fraction', { window_data: () => (windows().fg_fraction = v0.det_fg_fraction) });
-    route('det_context_pad', { window_data: () => (windows().context_pad = v0.det_context_pad) });
-    route('det_crop_mode', { window_data: () => (windows().crop_mode = v0.det_crop_mode) });
+    if (w('cropsize')) put(transform(), 'crop_size', v0.cropsize);
+    if (w('mirror')) put(transform(), 'mirror', v0.mirror);
+    route('rand_skip', { data: () => put(data(), 'rand_skip', v0.rand_skip), images: () => put(images(), 'rand_skip', v0.rand_skip) });
+    route('shuffle_images', { images: () => put(images(), 'shuffle', v0.shuffle_images) });
+    route('new_height', { images: () => put(images(), 'new_height', v0.new_height) });
+    route('new_width', { images: () => put(images(), 'new_width', v0.new_width) });
+    route('concat_dim', { concat: () => put((layer.concat_param ??= this.empty(P.ConcatParameter, inner)), 'concat_dim', v0.concat_dim) });
+    route('det_fg_threshold', { window_data: () => put(windows(), 'fg_threshold', v0.det_fg_threshold) });
+    route('det_bg_threshold', { window_data: () => put(windows(), 'bg_threshold', v0.det_bg_threshold) });
+    route('det_fg_fraction', { window_data: () => put(windows(), 'fg_fraction', v0.det_fg_fraction) });
+    route('det_context_pad', { window_data: () => put(windows(), 'context_pad', v0.det_context_pad) });
+    route('det_crop_mode', { window_data: () => put(windows(), 'crop_mode', v0.det_crop_mode) });
     route('hdf5_output_param', { hdf5_output: () => (layer.hdf5_output_param = v0.hdf5_output_param) });
     return layer;
   }
@@ -332,8 +332,8 @@ export class LegacyReader {
           this.diagnostics.error('caffe/v0-padding', 'a V0 padding layer and the layer it pads must each have exactly one input (Caffe CHECK)', spanOf(layer, 'bottom', j));
           return;
         }
-        if (layer.type === 'Convolution') (layer.convolution_param ??= this.empty(P.ConvolutionParameter, layer[NODE])).pad = [pad];
-        else (layer.pooling_param ??= this.empty(P.PoolingParameter, layer[NODE])).pad = pad;
+        if (layer.type === 'Convolution') put((layer.convolution_param ??= this.empty(P.ConvolutionParameter, layer[NODE])), 'pad', [pad]);
+        else put((layer.pooling_param ??= this.empty(P.PoolingParameter, layer[NODE])), 'pad', pad);
         layer.bottom[j] = source.bottom[0]!;
       });
       for (const top of layer.top) lastProducer.set(top, layer);
