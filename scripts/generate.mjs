@@ -1,9 +1,21 @@
 #!/usr/bin/env node
-// Regenerates the checked-in artefacts derived from the code (run after `npm run build`):
-// the IR JSON Schema. Tests fail when a checked-in copy is stale.
+// Regenerates every checked-in artefact derived from the code (after `npm run build`):
+//   schema/ir.schema.json     the IR's JSON Schema (from the operation registry)
+//   grammar/layers.md         the nnspec layer catalogue (from the layer declarations)
+//   grammar/railroad.html, grammar/*.tmLanguage.json   (scripts/generate-grammar.mjs)
+// Tests fail when a checked-in copy is stale.
 import { writeFileSync } from 'node:fs';
 import { buildIrSchema } from '../dist/ir/ir-schema.js';
+import { layerCatalogueMarkdown } from '../dist/dialects/nnspec/catalogue.js';
+import { generateAll } from './generate-grammar.mjs';
 
 const root = new URL('../', import.meta.url);
-writeFileSync(new URL('schema/ir.schema.json', root), `${JSON.stringify(buildIrSchema(), null, 2)}\n`);
-console.log('wrote schema/ir.schema.json');
+const files = {
+  'schema/ir.schema.json': `${JSON.stringify(buildIrSchema(), null, 2)}\n`,
+  'grammar/layers.md': layerCatalogueMarkdown(),
+  ...generateAll(),
+};
+for (const [path, content] of Object.entries(files)) {
+  writeFileSync(new URL(path, root), content);
+  console.log(`wrote ${path}`);
+}

@@ -12,7 +12,7 @@ import { readSourceFile, type DecodedText } from './io/read-source.js';
 import type { Dialect, Model, Node } from './ir/graph.js';
 import { parseDocument, parseStreaming } from './language/parse.js';
 import { SourceFile } from './language/source.js';
-import type { Field } from './language/syntax-tree.js';
+import type { Field, Span } from './language/syntax-tree.js';
 import { GraphChecker, type NodeOrigin } from './passes/graph-check.js';
 import { ProtoDecoder } from './schema/decode-proto.js';
 
@@ -70,9 +70,12 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
 
   let lateInputs = new Set<string>();
   let hasGraph = false;
+  /** Top-level fields read by error recovery (from the first syntax error on). */
+  let recoveredFields: Span[] | null = null as Span[] | null;
   let ruleStages: CaffeNetResult['ruleStages'] | undefined;
   if (dialect === 'nnspec') {
-    const doc = await parseDocument(decoded.text, diagnostics);
+    const doc = await parseDocument(decoded.text, diagnostics, () => (recoveredFields = []));
+    if (recoveredFields) recoveredFields = doc.fields.filter((f) => f.start >= recoveryStart(doc.fields, diagnostics));
     const bound = bindNnspec(doc, diagnostics, accept);
     model.train = bound.train;
     if (bound.name !== null) {
@@ -89,6 +92,7 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
       decoded.text,
       (field) => {
         fieldCount++;
+        recoveredFields?.push(field);
         if (!net && !solverFields) {
           if (SOLVER_ONLY_FIELDS.has(field.name)) solverFields = [];
           else net = new CaffeNetBinder(diagnostics, decoder, netOptions, accept);
@@ -97,6 +101,7 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
         else net!.field(field);
       },
       diagnostics,
+      () => (recoveredFields = []),
     );
     if (solverFields) {
       const fields: Field[] = solverFields;
@@ -122,6 +127,7 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
     }
   }
   if (hasGraph) checker.finish(lateInputs);
+  if (recoveredFields) diagnostics.dropCascades(recoveredFields);
   if (model.graph && options.keepNodes) moveInputsFirst(model.graph.nodes);
   const sorted = diagnostics.sorted();
   const result: CompileResult = { source, model, diagnostics: sorted, errorCount: sorted.filter((d) => d.severity === 'error').length };
@@ -194,6 +200,14 @@ export async function checkFile(path: string, options: CompileOptions = {}): Pro
   );
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
   return { diagnostics, errorCount: diagnostics.filter((d) => d.severity === 'error').length, states: states.map(stateLabel) };
+}
+
+function recoveryStart(fields: Field[], diagnostics: DiagnosticBag): number {
+  let first = Infinity;
+  for (const d of diagnostics.items) if (d.code.startsWith('syntax/')) first = Math.min(first, d.span.start);
+  let start = 0;
+  for (const f of fields) if (f.start <= first) start = f.start;
+  return start;
 }
 
 /** Caffe moves legacy inputs before every layer, even when a file declares them last. */

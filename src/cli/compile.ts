@@ -40,7 +40,16 @@ export async function runCompile(path: string, flags: CompileFlags): Promise<num
     return EXIT_USAGE;
   }
   const text = `${flags.compact ? JSON.stringify(doc) : JSON.stringify(doc, null, 2)}\n`;
-  if (flags.output) writeFileAtomic(flags.output, text);
-  else process.stdout.write(text);
+  if (!flags.output) {
+    process.stdout.write(text);
+    return EXIT_OK;
+  }
+  try {
+    writeFileAtomic(flags.output, text);
+  } catch (e) {
+    if (!isFsError(e)) throw e;
+    process.stderr.write(`nnspec: cannot write '${flags.output}': ${describeFsError(e)}\n`);
+    return EXIT_USAGE;
+  }
   return EXIT_OK;
 }

@@ -56,7 +56,8 @@ async function main(argv: string[]): Promise<void> {
     await program().parseAsync(argv);
   } catch (e) {
     if (e instanceof CommanderError) {
-      process.exitCode = e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT_USAGE;
+      // --help and --version exit 0; help shown because of a mistake (no command) is a usage error.
+      process.exitCode = e.exitCode === 0 ? 0 : EXIT_USAGE;
       return;
     }
     if (e instanceof UsageError) {

@@ -1,9 +1,11 @@
 /**
  * Code frames via @babel/code-frame, on a window of the file. code-frame splits the whole
  * text it is given into lines on every call, which on a 36 MB net costs ~100 ms per frame;
- * it gets only the lines around the problem and the gutter numbers are put right afterwards.
+ * it gets only the lines around the problem, and the gutter is redrawn with the real line
+ * numbers (and coloured here: code-frame's syntax highlighting is for JavaScript).
  */
 import { codeFrameColumns } from '@babel/code-frame';
+import pc from 'picocolors';
 import type { SourceFile } from '../language/source.js';
 import type { Span } from '../language/syntax-tree.js';
 
@@ -17,19 +19,28 @@ export function codeFrame(source: SourceFile, span: Span, color: boolean): strin
   if (end.line - start.line > 6) end = { line: start.line + 6, column: 1 };
   const firstLine = Math.max(1, start.line - ABOVE);
   const lastLine = Math.min(source.lineCount, end.line + BELOW);
-  const window = source.text.slice(source.lineStart(firstLine), source.lineEnd(lastLine));
+  // Control characters (a NUL in a half-binary file) print as their visible symbols, one column each.
+  const window = source.text
+    .slice(source.lineStart(firstLine), source.lineEnd(lastLine))
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, (c) => String.fromCharCode(c === '\x7f' ? 0x2421 : 0x2400 + c.charCodeAt(0)));
   const shift = firstLine - 1;
   const endColumn = end.line === start.line && end.column <= start.column ? start.column + 1 : end.column;
   const frame = codeFrameColumns(
     window,
     { start: { line: start.line - shift, column: start.column }, end: { line: end.line - shift, column: endColumn } },
-    { highlightCode: color, forceColor: color, linesAbove: ABOVE, linesBelow: BELOW },
+    { highlightCode: false, linesAbove: ABOVE, linesBelow: BELOW },
   );
-  if (shift === 0) return frame;
+  const c = pc.createColors(color);
   const width = String(lastLine).length;
-  // Gutter lines look like "> 12 | …" or "   3 | …", possibly wrapped in colour codes.
-  return frame.replace(/^((?:\x1b\[[0-9;]*m)*[> ]?(?:\x1b\[[0-9;]*m)* *)(\d+)( \|)/gm, (_m, pre: string, num: string, bar: string) => {
-    const real = String(Number(num) + shift).padStart(width);
-    return `${pre.replace(/ +$/, ' ')}${real}${bar}`;
-  });
+  return frame
+    .split('\n')
+    .map((line) => {
+      const m = /^([> ]) +(\d*) \|(.*)$/.exec(line);
+      if (!m) return line;
+      const [, marker, num, rest] = m;
+      const gutter = c.gray(` ${num ? String(Number(num) + shift).padStart(width) : ' '.repeat(width)} |`);
+      const text = num ? rest! : c.red(c.bold(rest!));
+      return `${marker === '>' ? c.red(c.bold('>')) : ' '}${gutter}${text}`;
+    })
+    .join('\n');
 }

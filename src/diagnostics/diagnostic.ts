@@ -88,6 +88,19 @@ export class DiagnosticBag {
     return n;
   }
 
+  /**
+   * Drops what a syntax error made other passes report: any non-syntax problem inside a
+   * top-level field that also holds a syntax error (a half-read layer misses fields).
+   */
+  dropCascades(fields: readonly Span[]): void {
+    const broken = fields.filter((f) => this.items.some((d) => d.code.startsWith('syntax/') && d.span.start >= f.start && d.span.start <= f.end));
+    if (broken.length === 0) return;
+    const inBroken = (d: Diagnostic) => broken.some((f) => d.span.start >= f.start && d.span.end <= f.end);
+    const kept = this.items.filter((d) => d.code.startsWith('syntax/') || !inBroken(d));
+    this.items.length = 0;
+    this.items.push(...kept);
+  }
+
   /** Whether the cap has been reached: callers may stop looking for more. */
   get full(): boolean {
     return this.items.length >= this.limit;

@@ -14,17 +14,23 @@ export interface ParseResult {
   comments: Comment[];
 }
 
-export async function parseStreaming(text: string, sink: (field: Field) => void, diagnostics: DiagnosticBag): Promise<ParseResult> {
+export async function parseStreaming(
+  text: string,
+  sink: (field: Field) => void,
+  diagnostics: DiagnosticBag,
+  onRecovery?: (offset: number) => void,
+): Promise<ParseResult> {
   const fast = parseFast(text, sink);
   if (fast.failedAt < 0) return { comments: fast.comments };
+  onRecovery?.(fast.failedAt);
   const { recover } = await import('./recover.js');
   recover(text, fast.failedAt, sink, diagnostics, fast.comments);
   fast.comments.sort((a, b) => a.start - b.start);
   return { comments: fast.comments };
 }
 
-export async function parseDocument(text: string, diagnostics: DiagnosticBag): Promise<Document> {
+export async function parseDocument(text: string, diagnostics: DiagnosticBag, onRecovery?: (offset: number) => void): Promise<Document> {
   const fields: Field[] = [];
-  const { comments } = await parseStreaming(text, (f) => fields.push(f), diagnostics);
+  const { comments } = await parseStreaming(text, (f) => fields.push(f), diagnostics, onRecovery);
   return { fields, comments };
 }

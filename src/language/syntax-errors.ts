@@ -63,8 +63,10 @@ export const errorMessages: IParserErrorMessageProvider = {
   buildNotAllInputParsedMessage({ firstRedundant }) {
     return `expected a field name but found ${describeToken(firstRedundant)}`;
   },
-  buildNoViableAltMessage({ actual, ruleName }) {
-    const what = RULE_EXPECTATIONS[ruleName] ?? 'something else';
+  buildNoViableAltMessage({ actual, ruleName, expectedPathsPerAlt }) {
+    // Inside a message, after its last field: either another field or the closing brace.
+    const closing = expectedPathsPerAlt.some((alt) => alt.some((path) => path[0]?.name === 'RCurly'));
+    const what = closing ? "a field name or '}'" : (RULE_EXPECTATIONS[ruleName] ?? 'something else');
     return `expected ${what} but found ${describeToken(actual[0])}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual }) {

@@ -51,7 +51,7 @@ export class GraphChecker {
           'graph/duplicate-output',
           inPlaceElsewhere
             ? `'${node.name}' writes blob '${blob}' in place at output ${i}, but reads it at another input position; in-place needs the same index`
-            : `blob '${blob}' is already produced by '${producer}'; a second producer is only allowed in place (output i = input i)`,
+            : `'${node.name}' writes blob '${blob}', which '${producer}' already produces; only an in-place layer (output i = input i) may write an existing blob`,
           outputSpan(i),
         );
       }

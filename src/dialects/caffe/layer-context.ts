@@ -57,7 +57,19 @@ export class LayerContext {
 
 
   error(code: string, message: string, span: Span = this.nameSpan, hint?: string): void {
+    // A field that failed to decode (already reported) is not reported missing as well.
+    if (code === 'caffe/missing-field' && this.hasErrorWithin(this.layer[NODE])) return;
     this.diagnostics.error(code, message, span, { hint });
+  }
+
+  private hasErrorWithin(range: Span): boolean {
+    const items = this.diagnostics.items;
+    for (let i = items.length - 1; i >= 0; i--) {
+      const d = items[i]!;
+      if (d.span.start < range.start) break;
+      if (d.severity === 'error' && d.span.end <= range.end) return true;
+    }
+    return false;
   }
 
   warning(code: string, message: string, span: Span = this.nameSpan, hint?: string): void {

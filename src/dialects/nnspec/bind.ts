@@ -21,7 +21,9 @@ export interface NnspecResult {
   train: TrainConfig | null;
 }
 
-const SECTIONS = new Set(['nnspec', 'name', 'input', 'defaults', 'block', 'train']);
+/** Top-level sections of an nnspec file; every other top-level entry is a layer, block or seq. */
+export const SECTION_NAMES = ['nnspec', 'name', 'input', 'defaults', 'block', 'train'] as const;
+const SECTIONS: ReadonlySet<string> = new Set(SECTION_NAMES);
 
 function nameSpan(f: Field): Span {
   return { start: f.start, end: f.start + f.name.length };

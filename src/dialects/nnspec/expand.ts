@@ -48,7 +48,7 @@ interface Scope {
 }
 
 /** Fields every entry may have, whatever it is. */
-const COMMON = {
+export const COMMON = {
   name: maybe(t.name, 'the layer name (scoped: block.layer); default: its index in a seq, else the type and a number'),
   bottom: maybe(t.list(t.name, { minItems: 1 }), 'input blobs (default: the previous output)'),
   top: maybe(t.list(t.name, { minItems: 1 }), 'names for the outputs (default: the layer name)'),
@@ -66,22 +66,35 @@ function qualify(prefix: string, local: string): string {
   return prefix ? `${prefix}.${local}` : local;
 }
 
-/** Fields of `defaults` the layer does not write are added to it; nested blocks merge the same way. */
+/**
+ * Fields of `defaults` the layer does not write are added to it, and settings blocks
+ * (`weight { … }`) merge the same way. A block chosen by its `type` (`init { type: … }`) is
+ * replaced whole: a gaussian written in the layer must not pick up the default xavier's mode.
+ */
 function mergeDefaults(layer: Message, defaults: Message | undefined): Message {
   if (!defaults) return layer;
   const fields = [...layer.fields];
   for (const d of defaults.fields) {
     const i = fields.findIndex((f) => f.name === d.name);
     if (i < 0) fields.push(d);
-    else if (fields[i]!.value.kind === 'message' && d.value.kind === 'message') {
-      fields[i] = { ...fields[i]!, value: mergeDefaults(fields[i]!.value as Message, d.value) };
+    else {
+      const mine = fields[i]!.value;
+      if (mine.kind === 'message' && d.value.kind === 'message' && !isTyped(mine) && !isTyped(d.value)) {
+        fields[i] = { ...fields[i]!, value: mergeDefaults(mine, d.value) };
+      }
     }
   }
   return { ...layer, fields };
 }
 
+function isTyped(m: Message): boolean {
+  return m.fields.some((f) => f.name === 'type');
+}
+
 export class Expander {
   private readonly usedNames = new Set<string>();
+  /** Qualified names whose clash was already reported within their scope. */
+  private readonly reported = new Set<string>();
   private readonly instances: Span[] = [];
   private readonly active: string[] = [];
   readonly global: Scope;
@@ -131,13 +144,17 @@ export class Expander {
     return scope.last ?? scope.inputs[0] ?? (scope.parent ? this.defaultInput(scope.parent) : undefined);
   }
 
+  /** A name for an entry in `scope`, or undefined when an explicit one is already taken (reported). */
   private localName(scope: Scope, explicit: string | undefined, stem: string, at: Span): string {
     if (scope.seq) {
       const index = scope.nextIndex++;
       if (explicit === undefined) return String(index);
     }
     if (explicit !== undefined) {
-      if (scope.locals.has(explicit)) this.diagnostics.error('nnspec/duplicate-name', `'${explicit}' is already used in this scope`, at);
+      if (scope.locals.has(explicit)) {
+        this.diagnostics.error('nnspec/duplicate-name', `'${explicit}' is already used in this scope`, at);
+        this.reported.add(qualify(scope.prefix, explicit));
+      }
       scope.locals.add(explicit);
       return explicit;
     }
@@ -184,7 +201,8 @@ export class Expander {
       const first = c.bottom ? this.resolveAll(c.bottom, scope, common.spans.bottom!) : [this.defaultInput(scope)].filter((x): x is string => x !== undefined);
       if (!first) return;
       seqScope.inputs = first;
-      for (let i = 0; i < repeat; i++) this.one(kind, field, value, seqScope, env, { ...c, name: undefined, bottom: i === 0 ? first : undefined, top: undefined }, common.spans, true);
+      // The first copy reads the seq's input; each later one the copy before it.
+      for (let i = 0; i < repeat; i++) this.one(kind, field, value, seqScope, env, { ...c, name: undefined, bottom: undefined, top: undefined }, common.spans, false);
       this.finishScope(seqScope, scope, c.name, c.top);
       return;
     }
@@ -308,7 +326,7 @@ export class Expander {
     const key = nameSpan(field);
     const local = this.localName(scope, c.name, kind.toLowerCase(), spans.name ?? key);
     const name = qualify(scope.prefix, local);
-    if (this.usedNames.has(name)) this.diagnostics.error('nnspec/duplicate-name', `another layer is already named '${name}'`, spans.name ?? key);
+    if (this.usedNames.has(name) && !this.reported.has(name)) this.diagnostics.error('nnspec/duplicate-name', `another layer is already named '${name}'`, spans.name ?? key);
     this.usedNames.add(name);
     const ctx: ReadContext = { diagnostics: this.diagnostics, env };
     const merged = mergeDefaults(msg, this.defaults.get(kind));

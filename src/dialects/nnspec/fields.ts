@@ -5,7 +5,7 @@
  * language reference (grammar/reference.md is generated from them).
  */
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
-import { didYouMean } from '../../diagnostics/did-you-mean.js';
+import { closest, didYouMean } from '../../diagnostics/did-you-mean.js';
 import { specialFloat } from '../../language/numbers.js';
 import type { Field, Message, Span, Value } from '../../language/syntax-tree.js';
 import { describeValue } from '../../schema/decode-proto.js';
@@ -191,14 +191,19 @@ export function readMessage<D extends Decls>(
   let ok = true;
   const seen = new Set<string>();
   const failed = new Set<string>();
+  /** Names suggested for unknown fields: a misspelt field is not reported missing as well. */
+  const suggested = new Set<string>();
   for (const field of msg.fields) {
     if (options.skip?.has(field.name)) continue;
     const decl = decls[field.name];
     if (!decl) {
       ok = false;
       const alias = options.aliases?.[field.name];
+      const close = closest(field.name, [...Object.keys(decls), ...(options.skip ?? [])]);
+      if (close) suggested.add(close);
+      for (const m of alias?.matchAll(/'(\w+)/g) ?? []) suggested.add(m[1]!);
       ctx.diagnostics.error('nnspec/unknown-field', `${what} has no field '${field.name}'`, { start: field.start, end: field.start + field.name.length }, {
-        hint: alias ?? didYouMean(field.name, [...Object.keys(decls), ...(options.skip ?? [])]),
+        hint: alias ?? (close ? `did you mean '${close}'?` : undefined),
       });
       continue;
     }
@@ -226,7 +231,7 @@ export function readMessage<D extends Decls>(
     spans[field.name] ??= value;
   }
   for (const [name, decl] of Object.entries(decls)) {
-    if (name in values || failed.has(name)) continue;
+    if (name in values || failed.has(name) || suggested.has(name)) continue;
     if (decl.repeated) values[name] = [];
     else if (decl.default !== undefined) values[name] = decl.default;
     else if (decl.required) {
