@@ -206,7 +206,7 @@ layer { name: "b" type: "ReLU" bottom: "data" top: "b" }`);
     expect(ok.codes).toEqual([]);
     const bad = await bind(`${INPUT}layer { name: "a" type: "ReLU" bottom: "data" top: "x" }
 layer { name: "b" type: "ReLU" bottom: "data" top: "x" }`);
-    expect(bad.diags.map((d) => d.message)).toEqual(["blob 'x' is already produced by 'a'; a second producer is only allowed in place (output i = input i)"]);
+    expect(bad.diags.map((d) => d.message)).toEqual(["'b' writes blob 'x', which 'a' already produces; only an in-place layer (output i = input i) may write an existing blob"]);
   });
 
   it('points at an unknown bottom and suggests the blob meant', async () => {
