@@ -8,9 +8,11 @@ import { detectDialect } from './dialects/detect.js';
 import { CaffeNetBinder, type CaffeNetOptions, type CaffeNetResult } from './dialects/caffe/bind-net.js';
 import { bindSolver, SOLVER_ONLY_FIELDS } from './dialects/caffe/bind-solver.js';
 import { bindNnspec } from './dialects/nnspec/bind.js';
-import { readSourceFile, type DecodedText } from './io/read-source.js';
+import { decodedString, readSourceFile, type DecodedText } from './io/read-source.js';
+import { unitsOf } from './schema/fast-decode.js';
 import type { Dialect, Model, Node } from './ir/graph.js';
-import { parseDocument, parseStreaming } from './language/parse.js';
+import { parseDocument } from './language/parse.js';
+import { streamCaffe } from './dialects/caffe/stream.js';
 import { SourceFile } from './language/source.js';
 import type { Field, Span } from './language/syntax-tree.js';
 import { GraphChecker, type NodeOrigin } from './passes/graph-check.js';
@@ -30,6 +32,11 @@ export interface CompileOptions {
   keepNodes?: boolean;
   /** Called for every node, in order, after it has been checked. */
   onNode?: (node: Node) => void;
+  /**
+   * Caffe: decode layers straight from the text and reuse the binding of identical layers
+   * (default). Off, every layer is parsed and decoded the careful way; tests compare the two.
+   */
+  fastPath?: boolean;
 }
 
 export interface CompileResult {
@@ -46,7 +53,7 @@ export async function compileFile(path: string, options: CompileOptions = {}): P
 }
 
 export async function compileText(path: string, text: string, options: CompileOptions = {}): Promise<CompileResult> {
-  return compileDecoded(path, { text, invalidAt: -1, invalidByte: -1 }, options);
+  return compileDecoded(path, decodedString(text), options);
 }
 
 async function compileDecoded(path: string, decoded: DecodedText, options: CompileOptions): Promise<CompileResult> {
@@ -58,7 +65,7 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
       end: decoded.invalidAt + 1,
     });
   }
-  const dialect = options.dialect ?? detectDialect(path, decoded.text);
+  const dialect = options.dialect ?? detectDialect(path, decoded.head);
   const model: Model = { file: path, dialect, format: dialect === 'nnspec' ? 'nnspec' : 'caffe-v2', graph: null, train: null };
   const checker = new GraphChecker(diagnostics);
   const kept: Node[] = [];
@@ -74,7 +81,7 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
   let recoveredFields: Span[] | null = null as Span[] | null;
   let ruleStages: CaffeNetResult['ruleStages'] | undefined;
   if (dialect === 'nnspec') {
-    const doc = await parseDocument(decoded.text, diagnostics, () => (recoveredFields = []));
+    const doc = await parseDocument(decoded.text(), diagnostics, () => (recoveredFields = []));
     if (recoveredFields) recoveredFields = doc.fields.filter((f) => f.start >= recoveryStart(doc.fields, diagnostics));
     const bound = bindNnspec(doc, diagnostics, accept);
     model.train = bound.train;
@@ -88,24 +95,32 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
     let net: CaffeNetBinder | null = null;
     let solverFields: Field[] | null = null;
     let fieldCount = 0;
-    await parseStreaming(
+    const startNet = () => (net ??= new CaffeNetBinder(diagnostics, decoder, netOptions, accept));
+    await streamCaffe(
+      decoded.ascii ?? unitsOf(decoded.text()),
       decoded.text,
-      (field) => {
-        fieldCount++;
-        recoveredFields?.push(field);
-        if (!net && !solverFields) {
-          if (SOLVER_ONLY_FIELDS.has(field.name)) solverFields = [];
-          else net = new CaffeNetBinder(diagnostics, decoder, netOptions, accept);
-        }
-        if (solverFields) solverFields.push(field);
-        else net!.field(field);
-      },
       diagnostics,
+      decoder,
+      {
+        field(field) {
+          fieldCount++;
+          recoveredFields?.push(field);
+          if (!net && !solverFields && SOLVER_ONLY_FIELDS.has(field.name)) solverFields = [];
+          if (solverFields) solverFields.push(field);
+          else startNet().field(field);
+        },
+        layer(source) {
+          if (solverFields || options.fastPath === false) return false;
+          if (!startNet().layerFromText(source)) return false;
+          fieldCount++;
+          return true;
+        },
+      },
       () => (recoveredFields = []),
     );
     if (solverFields) {
       const fields: Field[] = solverFields;
-      const solver = bindSolver({ kind: 'message', fields, start: 0, end: decoded.text.length }, diagnostics, decoder, netOptions, accept);
+      const solver = bindSolver({ kind: 'message', fields, start: 0, end: fields[fields.length - 1]?.end ?? 0 }, diagnostics, decoder, netOptions, accept);
       model.format = 'caffe-solver';
       model.train = solver.train;
       if (solver.net) {

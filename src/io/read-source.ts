@@ -1,26 +1,43 @@
 /**
- * Reading input files. Invalid UTF-8 is not fatal: the text is decoded with replacement
- * characters and the first bad byte becomes a diagnostic, so a half-binary file still gets a
- * useful report instead of a crash. A byte-order mark stays in the text (offsets stay byte-true)
- * and the lexers treat it as whitespace.
+ * Reading input files. A pure-ASCII file (nearly every prototxt) is kept as its bytes: the
+ * Caffe reader scans them directly, and the text becomes a JavaScript string (a second copy
+ * of the file) only if something needs it, such as a diagnostic's code frame. Invalid UTF-8 is
+ * not fatal: the text is decoded with replacement characters and the first bad byte becomes a
+ * diagnostic. A byte-order mark stays in the text (offsets stay true) and the lexers skip it.
  */
 import { readFileSync } from 'node:fs';
 import { isAscii, isUtf8 } from 'node:buffer';
 
 export interface DecodedText {
-  text: string;
-  /** UTF-16 offset in `text` of the first byte that was not valid UTF-8, or -1. */
+  /** The file's bytes when it is pure ASCII (then byte offsets are character offsets). */
+  ascii: Buffer | null;
+  /** The whole text (computed on first use for ASCII files). */
+  text: () => string;
+  /** Its first 64 KiB, for telling dialects apart. */
+  head: string;
+  /** UTF-16 offset in the text of the first byte that was not valid UTF-8, or -1. */
   invalidAt: number;
   invalidByte: number;
 }
 
+function once(make: () => string): () => string {
+  let value: string | undefined;
+  return () => (value ??= make());
+}
+
+export function decodedString(text: string): DecodedText {
+  return { ascii: null, text: () => text, head: text.slice(0, 65536), invalidAt: -1, invalidByte: -1 };
+}
+
 export function decodeUtf8(buf: Buffer): DecodedText {
-  // Pure ASCII (nearly every prototxt) decodes fastest as latin1: one byte per character.
-  if (isAscii(buf)) return { text: buf.toString('latin1'), invalidAt: -1, invalidByte: -1 };
-  if (isUtf8(buf)) return { text: buf.toString('utf8'), invalidAt: -1, invalidByte: -1 };
+  if (isAscii(buf)) {
+    return { ascii: buf, text: once(() => buf.toString('latin1')), head: buf.toString('latin1', 0, 65536), invalidAt: -1, invalidByte: -1 };
+  }
+  const text = buf.toString('utf8');
+  if (isUtf8(buf)) return decodedString(text);
   const bad = firstInvalidUtf8(buf);
   const prefix = buf.subarray(0, bad).toString('utf8');
-  return { text: buf.toString('utf8'), invalidAt: prefix.length, invalidByte: buf[bad] ?? 0 };
+  return { ...decodedString(text), invalidAt: prefix.length, invalidByte: buf[bad] ?? 0 };
 }
 
 /** Byte index of the first byte that does not belong to a well-formed UTF-8 sequence. */

@@ -70,5 +70,7 @@ export function createNode<O extends OpName>(
   params: ParamBlob[],
   span: Span,
 ): NodeOf<O> {
-  return { op, name, inputs, outputs, attrs, params, loss_weight: undefined, propagate_down: undefined, span, instantiated_at: undefined } as NodeOf<O>;
+  // Only the offsets: a syntax node passed as the span must not keep its tree alive.
+  const at = { start: span.start, end: span.end };
+  return { op, name, inputs, outputs, attrs, params, loss_weight: undefined, propagate_down: undefined, span: at, instantiated_at: undefined } as NodeOf<O>;
 }

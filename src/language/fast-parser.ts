@@ -12,16 +12,16 @@ import { NUMBER_PATTERN, numberValue, specialFloat } from './numbers.js';
 import { unescapeString, type EscapeProblem } from './escapes.js';
 import type { BinaryOperator, Comment, Field, ListValue, Message, StringLiteral, Value } from './syntax-tree.js';
 
-class Bail {
+export class Bail {
   constructor(readonly at: number) {}
 }
 
 const NUMBER_STICKY = new RegExp(NUMBER_PATTERN.source, 'y');
 
 // Character classes, indexed by char code (< 128).
-const IDENT_START = new Uint8Array(128);
-const IDENT_PART = new Uint8Array(128);
-const WS = new Uint8Array(128);
+export const IDENT_START = new Uint8Array(128);
+export const IDENT_PART = new Uint8Array(128);
+export const WS = new Uint8Array(128);
 for (let c = 0; c < 128; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z_]/.test(ch)) IDENT_START[c] = 1;
@@ -34,8 +34,8 @@ for (let c = 0; c < 128; c++) {
  * looked up by a hash computed while scanning it, so the common case allocates nothing and
  * later Map lookups hit strings whose hash V8 has already computed.
  */
-const INTERN_SLOTS = 4096;
-const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS);
+export const INTERN_SLOTS = 4096;
+export const interned: (string | undefined)[] = new Array<string | undefined>(INTERN_SLOTS);
 
 export interface FastParseResult {
   /** Offset of the top-level field where parsing stopped, or -1 when the whole text parsed. */
@@ -43,10 +43,12 @@ export interface FastParseResult {
   comments: Comment[];
 }
 
-class FastParser {
+export class FastParser {
   pos = 0;
   depth = 0;
   comments: Comment[] = [];
+  /** Whether comments are collected (the formatter needs them; decoding does not). */
+  keepComments = true;
 
   constructor(readonly text: string) {}
 
@@ -69,7 +71,7 @@ class FastParser {
             if (d === 10 || d === 13) break;
             e++;
           }
-          this.comments.push({ start: p, end: e, text: text.slice(p + 1, e) });
+          if (this.keepComments) this.comments.push({ start: p, end: e, text: text.slice(p + 1, e) });
           p = e;
           continue;
         }
@@ -358,5 +360,55 @@ export function parseFast(text: string, sink: (field: Field) => void, offset = 0
     // Comments scanned inside the failed field are scanned again by the recovering parser.
     const comments = parser.comments.filter((c) => c.start < e.at);
     return { failedAt: e.at, comments };
+  }
+}
+
+/** One top-level field at `offset` (after any whitespace), or null when it is not well formed. */
+export function parseFieldAt(text: string, offset: number): { field: Field; end: number } | null {
+  const parser = new FastParser(text);
+  parser.pos = offset;
+  try {
+    const c = parser.skip();
+    if (c === -1) return null;
+    const field = parser.field(c);
+    return { field, end: parser.pos };
+  } catch (e) {
+    if (e instanceof Bail) return null;
+    throw e;
+  }
+}
+
+/** The message whose opening brace is at `offset`, or null when it is not well formed. */
+export function parseMessageAt(text: string, offset: number): Message | null {
+  const parser = new FastParser(text);
+  parser.pos = offset;
+  try {
+    const c = parser.text.charCodeAt(offset);
+    return c === 123 || c === 60 ? parser.message(c) : null;
+  } catch (e) {
+    if (e instanceof Bail) return null;
+    throw e;
+  }
+}
+
+/**
+ * A message node whose fields are parsed only when someone asks for them. Messages decoded
+ * straight from the text (see schema/fast-decode.ts) carry one, so that the rare diagnostic
+ * that needs a span inside them still gets an exact one.
+ */
+export class LazyMessage implements Message {
+  readonly kind = 'message' as const;
+  end = -1;
+  private parsed: Field[] | undefined;
+
+  constructor(
+    /** The whole source text, or how to get it (large files are not held as a string unless needed). */
+    private readonly text: string | (() => string),
+    readonly start: number,
+  ) {}
+
+  get fields(): Field[] {
+    this.parsed ??= parseMessageAt(typeof this.text === 'string' ? this.text : this.text(), this.start)?.fields ?? [];
+    return this.parsed;
   }
 }

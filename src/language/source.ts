@@ -14,11 +14,23 @@ export interface Position {
 
 export class SourceFile {
   private lineStarts: Int32Array | undefined;
+  private content: string | (() => string);
 
+  /**
+   * `text` may be given as a function: a large ASCII file is read as bytes and only turned
+   * into a string (a second copy of it in memory) if something needs the text itself.
+   */
   constructor(
     readonly path: string,
-    readonly text: string,
-  ) {}
+    text: string | (() => string),
+  ) {
+    this.content = text;
+  }
+
+  get text(): string {
+    if (typeof this.content !== 'string') this.content = this.content();
+    return this.content;
+  }
 
   /** Line breaks are \r\n, \n, \r, U+2028 and U+2029: the same set @babel/code-frame splits on. */
   private starts(): Int32Array {

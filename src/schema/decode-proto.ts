@@ -8,7 +8,7 @@ import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
 import { specialFloat } from '../language/numbers.js';
 import type { Field, Message, Span, Value } from '../language/syntax-tree.js';
-import { NODE, UNKNOWN, WRITTEN, type Decoded, type DecodedMeta, type EnumSpec, type FieldSpec, type MessageSpec, type ScalarKind } from './proto-schema.js';
+import { NODE, PRESENT, UNKNOWN, WRITTEN, type Decoded, type DecodedMeta, type EnumSpec, type FieldSpec, type MessageSpec, type ScalarKind } from './proto-schema.js';
 
 export { NODE, UNKNOWN, WRITTEN, type DecodedMeta };
 
@@ -23,13 +23,16 @@ export interface DecodeOptions {
  * setter with a direct property store per field. Large nets decode hundreds of thousands of
  * layers; generic keyed stores on objects of ever-changing shape were most of the cost.
  */
-interface Compiled {
+export interface Compiled {
   index: Map<string, number>;
   specs: FieldSpec[];
   names: string[];
   create: (node: Message) => Record<string | symbol, unknown>;
   set: (target: Record<string | symbol, unknown>, index: number, value: unknown) => void;
 }
+
+/** Every decoded message can reach its schema's compiled form (field indices for `has`). */
+const COMPILED = Symbol('compiled schema');
 
 const compiledCache = new WeakMap<MessageSpec, Compiled>();
 
@@ -39,7 +42,7 @@ const compiledCache = new WeakMap<MessageSpec, Compiled>();
  */
 export const EMPTY: readonly never[] = Object.freeze([]);
 
-function compile(spec: MessageSpec): Compiled {
+export function compile(spec: MessageSpec): Compiled {
   let c = compiledCache.get(spec);
   if (c) return c;
   const names = Object.keys(spec.fields);
@@ -55,11 +58,15 @@ function compile(spec: MessageSpec): Compiled {
     })
     .join('\n');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- field names are checked identifiers from our own schema
-  const Ctor = new Function('D', 'NODE', 'EMPTY', `return function ${spec.name}(node) {\n${body}\nthis[NODE] = node;\n};`)(defaults, NODE, EMPTY) as new (
-    node: Message,
-  ) => Record<string | symbol, unknown>;
+  const Ctor = new Function('D', 'NODE', 'EMPTY', 'P0', 'P1', 'P2', `return function ${spec.name}(node) {\n${body}\nthis[NODE] = node;\nthis[P0] = 0;\nthis[P1] = 0;\nthis[P2] = 0;\n};`)(
+    defaults,
+    NODE,
+    EMPTY,
+    ...PRESENT,
+  ) as new (node: Message) => Record<string | symbol, unknown>;
   const set = new Function('o', 'i', 'v', `switch (i) {\n${names.map((n, i) => `case ${i}: o.${n} = v; return;`).join('\n')}\n}`) as Compiled['set'];
   c = { index: new Map(names.map((n, i) => [n, i])), specs, names, create: (node) => new Ctor(node), set };
+  (Ctor.prototype as Record<symbol, unknown>)[COMPILED] = c;
   compiledCache.set(spec, c);
   return c;
 }
@@ -126,6 +133,7 @@ export class ProtoDecoder {
       }
       const f = compiled.specs[index]!;
       if (f.fork) this.forkField(spec, field, f.fork);
+      markPresent(out, index);
       const value = field.value;
       if (value.kind === 'missing') continue;
       if (f.repeated) {
@@ -297,9 +305,39 @@ export function spanOf(decoded: DecodedMeta, name?: string, index = 0): Span {
   return { start: node.start, end: Math.min(node.end, node.start + 1) };
 }
 
+export function markPresent(msg: Record<symbol, unknown>, index: number): void {
+  const word = PRESENT[index >> 5];
+  if (word) msg[word] = ((msg[word] as number) | (1 << (index & 31))) >>> 0;
+}
+
+function isPresent(msg: DecodedMeta, index: number): boolean {
+  const word = PRESENT[index >> 5];
+  return word !== undefined && (((msg as unknown as Record<symbol, number | undefined>)[word] ?? 0) & (1 << (index & 31))) !== 0;
+}
+
 /** Whether a field was written (as opposed to a default filled in). */
 export function has(decoded: DecodedMeta, name: string): boolean {
-  return decoded[WRITTEN]?.has(name) === true || decoded[NODE].fields.some((f) => f.name === name);
+  if (decoded[WRITTEN]?.has(name)) return true;
+  const compiled = (decoded as unknown as Record<symbol, Compiled | undefined>)[COMPILED];
+  if (!compiled) return decoded[NODE].fields.some((f) => f.name === name);
+  const index = compiled.index.get(name);
+  return index !== undefined && isPresent(decoded, index);
+}
+
+/** The names of the fields the text wrote, in schema order. */
+export function writtenFields(decoded: DecodedMeta): string[] {
+  const compiled = (decoded as unknown as Record<symbol, Compiled | undefined>)[COMPILED];
+  if (!compiled) return [...new Set(decoded[NODE].fields.map((f) => f.name))];
+  const out: string[] = [];
+  for (let w = 0; w < PRESENT.length; w++) {
+    let bits = (decoded as unknown as Record<symbol, number | undefined>)[PRESENT[w]!] ?? 0;
+    while (bits !== 0) {
+      const low = bits & -bits;
+      out.push(compiled.names[w * 32 + 31 - Math.clz32(low)]!);
+      bits = (bits ^ low) >>> 0;
+    }
+  }
+  return out;
 }
 
 /** Sets a field of a decoded message as if it had been written (used when upgrading legacy formats). */

@@ -15,11 +15,19 @@ export const UNKNOWN = Symbol('unknown fields');
 
 /** Fields set by code rather than read from the text (legacy upgrades); they count as written. */
 export const WRITTEN = Symbol('fields set by an upgrade');
+/** Which fields the text wrote: a bit set over the schema's field indices, 32 fields per word. */
+export const PRESENT0: unique symbol = Symbol('present 0-31');
+export const PRESENT1: unique symbol = Symbol('present 32-63');
+export const PRESENT2: unique symbol = Symbol('present 64-95');
+export const PRESENT = [PRESENT0, PRESENT1, PRESENT2] as const;
 
 export interface DecodedMeta {
   [NODE]: Message;
   [UNKNOWN]?: Field[];
   [WRITTEN]?: Set<string>;
+  [PRESENT0]?: number;
+  [PRESENT1]?: number;
+  [PRESENT2]?: number;
 }
 
 export type ScalarKind = 'int32' | 'uint32' | 'int64' | 'uint64' | 'float' | 'double' | 'bool' | 'string' | 'bytes';

@@ -117,6 +117,25 @@ describe('on mutated real files', () => {
   );
 });
 
+describe('the fast Caffe path', () => {
+  const caffe = sources.filter((s) => s.path.endsWith('.prototxt'));
+  const outcome = async (path: string, text: string, fastPath: boolean) => {
+    const r = await compileText(path, text, { keepNodes: true, fastPath });
+    return {
+      nodes: JSON.parse(JSON.stringify(r.model.graph?.nodes ?? [])) as unknown,
+      diagnostics: r.diagnostics.map((d) => [d.code, d.span.start, d.span.end, d.message, d.hint]),
+    };
+  };
+
+  test.prop([fc.constantFrom(...caffe), fc.array(mutation, { maxLength: 3 })], { numRuns: 150 })(
+    'binds and reports exactly what the careful path does',
+    async (source, ms) => {
+      const text = mutate(source.text, ms);
+      expect(await outcome(source.path, text, true)).toEqual(await outcome(source.path, text, false));
+    },
+  );
+});
+
 describe('on arbitrary text', () => {
   const alphabet = fc.constantFrom('a', 'b', ':', '{', '}', '[', ']', ',', '"', "'", '#', '\n', ' ', '1', '.', 'e', '-', '$', '*', '(', ')', '<', '>', ';', '\\');
   test.prop([fc.array(alphabet, { maxLength: 40 }).map((a) => a.join(''))], { numRuns: 2000 })('the parsers agree on small strings of the grammar’s own characters', (text) => {

@@ -6,24 +6,78 @@
  * upgraded on the way in (V1 per layer; V0 as a whole, since its padding layers fold into
  * the layers after them), and the include/exclude rules pick the phase's layers.
  */
-import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
+import { DiagnosticBag } from '../../diagnostics/diagnostic.js';
+import type { SourceFile } from '../../language/source.js';
 import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import type { Field, Message, Span } from '../../language/syntax-tree.js';
 import { createNode, type Node, type SourceFormat } from '../../ir/graph.js';
 import type { NodeOrigin } from '../../passes/graph-check.js';
-import { nameSpan, NODE, ProtoDecoder, rawJson, spanOf, UNKNOWN } from '../../schema/decode-proto.js';
+import { nameSpan, NODE, ProtoDecoder, rawJson, spanOf, UNKNOWN, writtenFields } from '../../schema/decode-proto.js';
 import type { Decoded } from '../../schema/proto-schema.js';
 import * as P from './caffe-proto.js';
 import { LayerContext, type CaffeLayer } from './layer-context.js';
 import { CAFFE_LAYERS, LOSS_TYPES, PARAMS_READ, type Bound } from './layers.js';
 import { layerIncluded, type NetStateValue } from './net-state.js';
 import { LegacyReader } from './upgrade.js';
+import type { LayerSource } from './stream.js';
+import type { LayerShape } from '../../schema/fast-decode.js';
 
 export interface CaffeNetOptions {
   /** TRAIN or TEST; Caffe's NetState defaults to TEST. */
   phase?: 'TRAIN' | 'TEST';
   stages?: string[];
   level?: number;
+}
+
+type BodyFields = Pick<CaffeLayer, 'loss_weight' | 'propagate_down' | 'include' | 'exclude' | 'param'>;
+
+/** A layer known by its name, connections and an earlier layer's identical body (built field by field: one shape for all). */
+class ShellLayer {
+  readonly name: string | undefined;
+  readonly type: string | undefined;
+  readonly bottom: string[];
+  readonly top: string[];
+  readonly loss_weight: number[];
+  readonly propagate_down: boolean[];
+  readonly include: CaffeLayer['include'];
+  readonly exclude: CaffeLayer['exclude'];
+  readonly param: CaffeLayer['param'];
+  readonly [NODE]: Message;
+
+  constructor(shape: LayerShape, body: BodyFields, node: Message) {
+    this.name = shape.name;
+    this.type = shape.type;
+    this.bottom = shape.bottom;
+    this.top = shape.top;
+    this.loss_weight = body.loss_weight;
+    this.propagate_down = body.propagate_down;
+    this.include = body.include;
+    this.exclude = body.exclude;
+    this.param = body.param;
+    this[NODE] = node;
+  }
+}
+
+interface Evaluation {
+  bound: Bound | null;
+  included: boolean;
+}
+
+/** Distinct layer bodies remembered; past this, layers are bound one by one. */
+const BODY_MEMO_LIMIT = 4096;
+
+/** A diagnostic bag that only notes that something was reported. */
+class ProbeBag extends DiagnosticBag {
+  flagged = false;
+  constructor(source: SourceFile) {
+    super(source, 1);
+  }
+  override add(): void {
+    this.flagged = true;
+  }
+  reset(): void {
+    this.flagged = false;
+  }
 }
 
 /** Where a layer's bottoms and tops were written, computed only when a diagnostic needs it. */
@@ -73,6 +127,10 @@ export class CaffeNetBinder {
   private readonly ruleStages = new Map<'TRAIN' | 'TEST' | 'ANY', Set<string>>();
   /** Per layer type: the LayerParameter fields it reads. */
   private readonly allowedFields = new Map<string, Set<string>>();
+  /** Bindings of clean layers by the text of everything but their name and connections. */
+  private readonly bodies = new Map<string, { result: Evaluation; fields: BodyFields }>();
+  /** Catches whether binding a fast-decoded layer had anything to say. */
+  private readonly probe: ProbeBag;
   private hasRules = false;
 
   constructor(
@@ -84,6 +142,7 @@ export class CaffeNetBinder {
     this.explicitPhase = options.phase !== undefined;
     this.state = { phase: options.phase ?? 'TEST', level: options.level ?? 0, stages: options.stages ?? [] };
     this.legacy = new LegacyReader(decoder, diagnostics);
+    this.probe = new ProbeBag(diagnostics.source);
   }
 
   field(f: Field): void {
@@ -250,7 +309,7 @@ export class CaffeNetBinder {
     return unique;
   }
 
-  private layer(layer: CaffeLayer, field: Field): void {
+  private layer(layer: CaffeLayer, field: Span): void {
     if (this.v0Layers) {
       // A V1 entry after V0 ones: keep the order, upgrade together at the end.
       this.v0Layers.push({ layer, span: field });
@@ -260,9 +319,62 @@ export class CaffeNetBinder {
   }
 
   private bindLayer(layer: CaffeLayer, span: Span): void {
-    const index = this.layerCount++;
-    if (index === 0) this.emitInputs();
-    const ctx = new LayerContext(layer, this.diagnostics, this.decoder);
+    this.commit(layer, span, this.evaluate(layer, this.diagnostics));
+  }
+
+  /**
+   * A `layer { }` entry straight from the text, the fast way. Layers that differ from an
+   * earlier one only by name and connections reuse its binding (nets of thousands of
+   * identical blocks are the norm). Others are decoded without a syntax tree and bound on
+   * trust; if binding has anything to report, the layer is read and bound again the careful
+   * way, so every diagnostic comes from the one path that locates problems exactly.
+   */
+  layerFromText(source: LayerSource): boolean {
+    const span = source.span;
+    if (this.v0Layers || this.sawV1) {
+      const layer = source.reread();
+      if (!layer) return false;
+      this.noteV2(span);
+      this.layer(layer, span);
+      return true;
+    }
+    const shape = source.shape;
+    const known = shape && this.bodies.get(shape.key);
+    if (shape && known) {
+      this.noteV2(span);
+      this.commit(new ShellLayer(shape, known.fields, source.node) as unknown as CaffeLayer, span, known.result);
+      return true;
+    }
+    const layer = source.decode();
+    if (layer) {
+      const probe = this.probe;
+      probe.reset();
+      const result = this.evaluate(layer, probe);
+      if (!probe.flagged) {
+        if (shape && layer.include.length === 0 && layer.exclude.length === 0 && this.bodies.size < BODY_MEMO_LIMIT) {
+          this.bodies.set(shape.key, { result, fields: { loss_weight: layer.loss_weight, propagate_down: layer.propagate_down, include: layer.include, exclude: layer.exclude, param: layer.param } });
+        }
+        this.noteV2(span);
+        this.commit(layer, span, result);
+        return true;
+      }
+    }
+    // A syntax error (the skim only matches braces): the caller's parser reports it.
+    const careful = source.reread();
+    if (!careful) return false;
+    this.noteV2(span);
+    this.commit(careful, span, this.evaluate(careful, this.diagnostics));
+    return true;
+  }
+
+  private noteV2(span: Span): void {
+    this.sawV2 ??= { name: 'layer', colon: false, value: { kind: 'missing', start: span.start, end: span.start }, start: span.start, end: span.end };
+    this.checkMix();
+  }
+
+  /** Everything about a layer that can be said without changing the net: its IR operation and its problems. */
+  private evaluate(layer: CaffeLayer, diagnostics: DiagnosticBag): Evaluation {
+    const ctx = new LayerContext(layer, diagnostics, this.decoder);
     let included = true;
     if (layer.include.length > 0 || layer.exclude.length > 0) {
       this.noteRules(ctx);
@@ -283,14 +395,24 @@ export class CaffeNetBinder {
     } else if (type !== '' && type !== 'padding' && !this.legacy.reportedType.has(layer)) {
       ctx.warning('caffe/unknown-layer-type', `'${type}' is not a BVLC Caffe layer type; ${ctx.label} is kept as an opaque node and later passes cannot see through it`, spanOf(layer, 'type'), didYouMean(type, KNOWN_TYPES));
     }
+    if (included) {
+      if (layer.propagate_down.length > 0 && layer.propagate_down.length !== layer.bottom.length) {
+        ctx.error('caffe/propagate-down', `propagate_down needs one value per bottom (${layer.bottom.length}), got ${layer.propagate_down.length}`, spanOf(layer, 'propagate_down'));
+      }
+      if (layer.loss_weight.length > layer.top.length) {
+        ctx.error('caffe/loss-weight', `loss_weight needs at most one value per top (${layer.top.length}), got ${layer.loss_weight.length}`, spanOf(layer, 'loss_weight'));
+      }
+    }
+    return { bound, included };
+  }
+
+  /** Names the layer and hands its node to the passes. */
+  private commit(layer: CaffeLayer, span: Span, { bound, included }: Evaluation): void {
+    const index = this.layerCount++;
+    if (index === 0) this.emitInputs();
     if (!included) return;
-    if (layer.propagate_down.length > 0 && layer.propagate_down.length !== layer.bottom.length) {
-      ctx.error('caffe/propagate-down', `propagate_down needs one value per bottom (${layer.bottom.length}), got ${layer.propagate_down.length}`, spanOf(layer, 'propagate_down'));
-    }
-    if (layer.loss_weight.length > layer.top.length) {
-      ctx.error('caffe/loss-weight', `loss_weight needs at most one value per top (${layer.top.length}), got ${layer.loss_weight.length}`, spanOf(layer, 'loss_weight'));
-    }
-    const name = this.uniqueName(layer.name ?? `${(type ?? 'layer').toLowerCase()}${index}`, ctx);
+    const type = layer.type;
+    const name = this.uniqueName(layer.name ?? `${(type ?? 'layer').toLowerCase()}${index}`, new LayerContext(layer, this.diagnostics, this.decoder));
     const isLoss = type !== undefined && LOSS_TYPES.has(type);
     // Loss layers may omit their top: Net::Init then appends an anonymous one (AutoTopBlobs).
     const outputs = isLoss && layer.top.length === 0 ? [name] : layer.top;
@@ -329,11 +451,10 @@ export class CaffeNetBinder {
     }
     let allowed = this.allowedFields.get(type);
     if (!allowed) this.allowedFields.set(type, (allowed = new Set([...COMMON_FIELDS, ...(PARAMS_READ[type] ?? [])])));
-    const fields = layer[NODE].fields;
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      if (allowed.has(f.name) || !(f.name in P.LayerParameter.fields)) continue;
-      ctx.warning('caffe/ignored-param', `a ${type} layer does not read ${f.name}; Caffe ignores it`, nameSpan(f));
+    for (const name of writtenFields(layer)) {
+      if (allowed.has(name)) continue;
+      const f = layer[NODE].fields.find((x) => x.name === name);
+      ctx.warning('caffe/ignored-param', `a ${type} layer does not read ${name}; Caffe ignores it`, f ? nameSpan(f) : ctx.nameSpan);
     }
   }
 
