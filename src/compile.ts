@@ -91,7 +91,7 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
     }
   } else {
     const decoder = new ProtoDecoder(diagnostics);
-    const netOptions: CaffeNetOptions = { ...(options.phase ? { phase: options.phase } : {}), ...(options.stages ? { stages: options.stages } : {}), ...(options.level !== undefined ? { level: options.level } : {}) };
+    const netOptions: CaffeNetOptions = { ...(options.phase ? { phase: options.phase } : {}), ...(options.stages ? { stages: options.stages } : {}), ...(options.level !== undefined ? { level: options.level } : {}), names: checker.names };
     let net: CaffeNetBinder | null = null;
     let solverFields: Field[] | null = null;
     let fieldCount = 0;

@@ -9,6 +9,7 @@ import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
 import type { Span } from '../language/syntax-tree.js';
 import type { Node } from '../ir/graph.js';
+import { NameTable } from '../ir/name-table.js';
 import { opDefinition } from '../ir/ops/index.js';
 
 /** Where a node's inputs and outputs were written, for pointing at the right name. */
@@ -28,34 +29,39 @@ function plural(n: number, word: string): string {
 }
 
 export class GraphChecker {
-  /** Blob name → the node that last wrote it. */
-  private readonly producers = new Map<string, string>();
+  /** Blob and node names (see NameTable for why not a Map); the Caffe binder shares it. */
+  readonly names = new NameTable();
+  /** Per name id: the id of the node that last wrote that blob, or -1. */
+  private producerOf: Int32Array = new Int32Array(1024).fill(-1);
   private readonly unresolved: Unresolved[] = [];
 
   constructor(private readonly diagnostics: DiagnosticBag) {}
 
   add(node: Node, origin?: NodeOrigin): void {
-    const inputSpan = (i: number) => origin?.inputSpan(i) ?? node.span;
-    const outputSpan = (i: number) => origin?.outputSpan(i) ?? node.span;
     this.checkArity(node);
     for (let i = 0; i < node.inputs.length; i++) {
       const blob = node.inputs[i]!;
-      if (!this.producers.has(blob)) this.unresolved.push({ blob, node: node.name, span: inputSpan(i) });
+      if (!this.produced(blob)) this.unresolved.push({ blob, node: node.name, span: origin?.inputSpan(i) ?? node.span });
     }
+    if (node.outputs.length === 0) return;
+    const nodeId = this.names.add(node.name);
     for (let i = 0; i < node.outputs.length; i++) {
       const blob = node.outputs[i]!;
-      const producer = this.producers.get(blob);
-      if (producer !== undefined && node.inputs[i] !== blob) {
+      const id = this.names.add(blob);
+      if (this.names.size > this.producerOf.length) this.producerOf = growFilled(this.producerOf, this.names.size);
+      const producerId = this.producerOf[id]!;
+      if (producerId >= 0 && node.inputs[i] !== blob) {
+        const producer = this.names.name(producerId);
         const inPlaceElsewhere = node.inputs.includes(blob);
         this.diagnostics.error(
           'graph/duplicate-output',
           inPlaceElsewhere
             ? `'${node.name}' writes blob '${blob}' in place at output ${i}, but reads it at another input position; in-place needs the same index`
             : `'${node.name}' writes blob '${blob}', which '${producer}' already produces; only an in-place layer (output i = input i) may write an existing blob`,
-          outputSpan(i),
+          origin?.outputSpan(i) ?? node.span,
         );
       }
-      this.producers.set(blob, node.name);
+      this.producerOf[id] = nodeId;
     }
   }
 
@@ -85,7 +91,7 @@ export class GraphChecker {
     let suggestions = 0;
     for (const u of this.unresolved) {
       if (lateInputs.has(u.blob)) continue;
-      const later = this.producers.has(u.blob);
+      const later = this.produced(u.blob);
       this.diagnostics.error(
         'graph/unknown-blob',
         later
@@ -93,13 +99,25 @@ export class GraphChecker {
           : `'${u.node}' reads blob '${u.blob}', which no layer produces`,
         u.span,
         // Suggestions scan every blob name; a few dozen are enough to show the pattern.
-        { hint: later || suggestions++ > 50 ? undefined : didYouMean(u.blob, this.producers.keys()) },
+        { hint: later || suggestions++ > 50 ? undefined : didYouMean(u.blob, this.producedBlobs()) },
       );
     }
   }
 
-  /** Blob names produced so far. */
-  get blobs(): ReadonlySet<string> {
-    return new Set(this.producers.keys());
+  private produced(blob: string): boolean {
+    const id = this.names.find(blob);
+    return id >= 0 && id < this.producerOf.length && this.producerOf[id]! >= 0;
   }
+
+  private *producedBlobs(): Iterable<string> {
+    for (let id = 0; id < this.names.size && id < this.producerOf.length; id++) if (this.producerOf[id]! >= 0) yield this.names.name(id);
+  }
+}
+
+function growFilled(array: Int32Array, atLeast: number): Int32Array {
+  let length = array.length * 2;
+  while (length < atLeast) length *= 2;
+  const bigger = new Int32Array(length).fill(-1);
+  bigger.set(array);
+  return bigger;
 }

@@ -37,11 +37,32 @@ export function unitsOf(text: string): Uint16Array {
   return units;
 }
 
+/**
+ * A short string from code units. `String.fromCharCode(u[s], u[s + 1], …)` with the arguments
+ * spelt out is several times faster than any call into the runtime (Buffer#latin1Slice,
+ * TextDecoder) for the names a net is made of; longer strings take the general route.
+ */
+const SHORT = 32;
+const shortString = new Function(
+  'u',
+  's',
+  'n',
+  `switch (n) {\n${Array.from({ length: SHORT }, (_, n) => `case ${n + 1}: return String.fromCharCode(${Array.from({ length: n + 1 }, (_, i) => `u[s + ${i}]`).join(', ')});`).join('\n')}\n}`,
+) as (u: Units, s: number, n: number) => string;
+
+function unitsString(u: Units, s: number, e: number): string {
+  if (e === s) return '';
+  if (e - s <= SHORT) return shortString(u, s, e - s);
+  const buffer = u as Uint8Array & { latin1Slice?: (s: number, e: number) => string };
+  if (u instanceof Uint8Array && typeof buffer.latin1Slice === 'function') return buffer.latin1Slice(s, e);
+  let out = '';
+  for (let i = s; i < e; i += 4096) out += String.fromCharCode(...u.subarray(i, Math.min(e, i + 4096)));
+  return out;
+}
+
 export class UnitScanner {
   pos = 0;
   readonly length: number;
-  /** A string of code units [start, end). */
-  readonly slice: (start: number, end: number) => string;
 
   constructor(
     readonly units: Units,
@@ -49,11 +70,11 @@ export class UnitScanner {
     readonly text: () => string,
   ) {
     this.length = units.length;
-    const buffer = units as Uint8Array & { latin1Slice?: (s: number, e: number) => string };
-    this.slice =
-      units instanceof Uint8Array && typeof buffer.latin1Slice === 'function'
-        ? (s, e) => buffer.latin1Slice!(s, e)
-        : (s, e) => String.fromCharCode(...units.subarray(s, e));
+  }
+
+  /** A string of code units [start, end). */
+  slice(start: number, end: number): string {
+    return unitsString(this.units, start, end);
   }
 
   /** Skips whitespace and comments; the next code unit, or -1 at the end. */
@@ -113,23 +134,39 @@ export class UnitScanner {
     return next === undefined || !isIdentPart(next);
   }
 
-  /** A quoted string without escapes or line breaks, that no other literal follows; null otherwise. */
+  /**
+   * A quoted string without escapes or line breaks, that no other literal follows; null
+   * otherwise. Interned like identifiers: a blob's name comes back as one string however
+   * often the net mentions it.
+   */
   plainString(): string | null {
     const u = this.units;
     const quote = u[this.pos]!;
     const s = this.pos + 1;
     let p = s;
+    let hash = 7;
     while (p < this.length) {
       const c = u[p]!;
       if (c === quote) break;
       if (c === 92 || c === 10 || c === 13) return null;
+      hash = (Math.imul(hash, 31) + c) | 0;
       p++;
     }
     if (p >= this.length) return null;
     this.pos = p + 1;
     const next = this.skip();
     if (next === 34 || next === 39) return null;
-    return this.slice(s, p);
+    const length = p - s;
+    const slot = (hash ^ (length << 7) ^ 0x5bd1e995) & (INTERN_SLOTS - 1);
+    const known = interned[slot];
+    if (known !== undefined && known.length === length) {
+      let i = 0;
+      while (i < length && known.charCodeAt(i) === u[s + i]) i++;
+      if (i === length) return known;
+    }
+    const value = this.slice(s, p);
+    interned[slot] = value;
+    return value;
   }
 
   /** A number literal, with a minus sign directly in front of it. */
@@ -325,38 +362,70 @@ export class FastDecoder extends UnitScanner {
   }
 }
 
-/** A layer's identity and the text of everything else in it (see LayerSkimmer). */
+/** A layer's identity and where the rest of it is written (see LayerSkimmer). */
 export interface LayerShape {
   name: string | undefined;
   type: string | undefined;
   bottom: string[];
   top: string[];
-  /**
-   * The layer's type, its input and output counts and the exact text of every other field:
-   * two layers with the same key bind to the same operation and parameters.
-   */
-  key: string;
+  /** Offsets [start, end) of every other field, in order: two layers whose other fields read the same bind the same way. */
+  body: number[];
+  /** A hash of the type, the input and output counts and the body text. */
+  hash: number;
   end: number;
+}
+
+/** Whether two shapes (of the same text) have the same type, counts and body text. */
+export function sameBody(units: Units, a: LayerShape, b: LayerShape): boolean {
+  if (a.type !== b.type || a.bottom.length !== b.bottom.length || a.top.length !== b.top.length || a.body.length !== b.body.length) return false;
+  for (let k = 0; k < a.body.length; k += 2) {
+    const s1 = a.body[k]!;
+    const s2 = b.body[k]!;
+    const n = a.body[k + 1]! - s1;
+    if (n !== b.body[k + 1]! - s2) return false;
+    for (let i = 0; i < n; i++) if (units[s1 + i] !== units[s2 + i]) return false;
+  }
+  return true;
+}
+
+/** 'name', 'type', 'bottom' or 'top' when the identifier at `s` is one of them; '' otherwise. */
+function connectionField(u: Units, s: number, n: number): '' | 'name' | 'type' | 'bottom' | 'top' {
+  const c = u[s];
+  if (n === 4) {
+    if (c === 110 && u[s + 1] === 97 && u[s + 2] === 109 && u[s + 3] === 101) return 'name';
+    if (c === 116 && u[s + 1] === 121 && u[s + 2] === 112 && u[s + 3] === 101) return 'type';
+  } else if (n === 3) {
+    if (c === 116 && u[s + 1] === 111 && u[s + 2] === 112) return 'top';
+  } else if (n === 6) {
+    if (c === 98 && u[s + 1] === 111 && u[s + 2] === 116 && u[s + 3] === 116 && u[s + 4] === 111 && u[s + 5] === 109) return 'bottom';
+  }
+  return '';
 }
 
 /** Skims layers for their shape, to find layers that differ only by name and connections. */
 export class LayerSkimmer extends UnitScanner {
   /** The layer message whose `{` is at `open`, skimmed; null when it is not plain enough. */
   layerShape(open: number): LayerShape | null {
+    const u = this.units;
     this.pos = open + 1;
     let name: string | undefined;
     let type: string | undefined;
     const bottom: string[] = [];
     const top: string[] = [];
-    let rest = '';
+    const body: number[] = [];
+    let hash = 0x811c9dc5 | 0;
     for (;;) {
       let ch = this.skip();
       if (ch === 125) break;
       if (!isIdentStart(ch)) return null;
       const fieldStart = this.pos;
-      const field = this.identifier();
+      // The four fields of interest are told apart by their letters; no string is made.
+      let p = fieldStart + 1;
+      while (p < this.length && isIdentPart(u[p]!)) p++;
+      const field = connectionField(u, fieldStart, p - fieldStart);
+      this.pos = p;
       ch = this.skip();
-      if (field === 'name' || field === 'type' || field === 'bottom' || field === 'top') {
+      if (field !== '') {
         if (ch !== 58) return null;
         this.pos++;
         ch = this.skip();
@@ -372,12 +441,16 @@ export class LayerSkimmer extends UnitScanner {
         } else (field === 'bottom' ? bottom : top).push(value);
       } else {
         if (!this.skipValue(ch)) return null;
-        rest += `\u0002${this.slice(fieldStart, this.pos)}`;
+        body.push(fieldStart, this.pos);
+        for (let i = fieldStart; i < this.pos; i++) hash = Math.imul(hash ^ u[i]!, 16777619);
+        hash = Math.imul(hash ^ 2, 16777619);
       }
       ch = this.skip();
       if (ch === 44 || ch === 59) this.pos++;
     }
     this.pos++;
-    return { name, type, bottom, top, key: `${type}\u0001${bottom.length},${top.length}${rest}`, end: this.pos };
+    for (let i = 0; i < (type?.length ?? 0); i++) hash = Math.imul(hash ^ type!.charCodeAt(i), 16777619);
+    hash = Math.imul(hash ^ (bottom.length * 64 + top.length), 16777619);
+    return { name, type, bottom, top, body, hash, end: this.pos };
   }
 }

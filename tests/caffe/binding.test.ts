@@ -209,6 +209,20 @@ layer { name: "b" type: "ReLU" bottom: "data" top: "x" }`);
     expect(bad.diags.map((d) => d.message)).toEqual(["'b' writes blob 'x', which 'a' already produces; only an in-place layer (output i = input i) may write an existing blob"]);
   });
 
+  it('renames a layer whose name is taken (Caffe allows it; the IR needs unique names) and points at the name', async () => {
+    const { nodes, diags } = await bind(`${INPUT}layer { name: "a_2" type: "ReLU" bottom: "data" top: "x" }
+layer { name: "a" type: "ReLU" bottom: "x" top: "y" }
+layer { name: "a" type: "ReLU" bottom: "y" top: "z" }
+layer { name: "a" type: "ReLU" bottom: "z" top: "data" }`);
+    expect(nodes.map((n) => n.name)).toEqual(['input', 'a_2', 'a', 'a_3', 'a_4']);
+    expect(diags.map((d) => [d.code, d.message])).toEqual([
+      ['caffe/duplicate-layer-name', "another layer is already named 'a'; this one is called 'a_3' in the IR"],
+      ['caffe/duplicate-layer-name', "another layer is already named 'a'; this one is called 'a_4' in the IR"],
+      ['graph/duplicate-output', "'a_4' writes blob 'data', which 'input' already produces; only an in-place layer (output i = input i) may write an existing blob"],
+    ]);
+    expect(diags[0]!.source.text.slice(diags[0]!.span.start, diags[0]!.span.end)).toBe('"a"');
+  });
+
   it('points at an unknown bottom and suggests the blob meant', async () => {
     const { diags } = await bind(`${INPUT}layer { name: "conv1" type: "ReLU" bottom: "dat" top: "conv1" }`);
     expect(diags).toHaveLength(1);

@@ -20,13 +20,16 @@ import { CAFFE_LAYERS, LOSS_TYPES, PARAMS_READ, type Bound } from './layers.js';
 import { layerIncluded, type NetStateValue } from './net-state.js';
 import { LegacyReader } from './upgrade.js';
 import type { LayerSource } from './stream.js';
-import type { LayerShape } from '../../schema/fast-decode.js';
+import { NameTable } from '../../ir/name-table.js';
+import { sameBody, type LayerShape, type Units } from '../../schema/fast-decode.js';
 
 export interface CaffeNetOptions {
   /** TRAIN or TEST; Caffe's NetState defaults to TEST. */
   phase?: 'TRAIN' | 'TEST';
   stages?: string[];
   level?: number;
+  /** Name storage to share with the graph checker (one copy of every name). */
+  names?: NameTable;
 }
 
 type BodyFields = Pick<CaffeLayer, 'loss_weight' | 'propagate_down' | 'include' | 'exclude' | 'param'>;
@@ -56,6 +59,12 @@ class ShellLayer {
     this.param = body.param;
     this[NODE] = node;
   }
+}
+
+interface BodyEntry {
+  shape: LayerShape;
+  result: Evaluation;
+  fields: BodyFields;
 }
 
 interface Evaluation {
@@ -112,7 +121,9 @@ export class CaffeNetBinder {
   private format: SourceFormat = 'caffe-v2';
   private readonly state: NetStateValue;
   private readonly explicitPhase: boolean;
-  private readonly names = new Set<string>();
+  private readonly names: NameTable;
+  /** Per name id: 1 when a layer has that name. */
+  private layerNames = new Uint8Array(1024);
   private readonly legacy: LegacyReader;
   private layerCount = 0;
   private sawV2: Field | undefined;
@@ -128,7 +139,8 @@ export class CaffeNetBinder {
   /** Per layer type: the LayerParameter fields it reads. */
   private readonly allowedFields = new Map<string, Set<string>>();
   /** Bindings of clean layers by the text of everything but their name and connections. */
-  private readonly bodies = new Map<string, { result: Evaluation; fields: BodyFields }>();
+  private readonly bodies = new Map<number, BodyEntry[]>();
+  private bodyCount = 0;
   /** Catches whether binding a fast-decoded layer had anything to say. */
   private readonly probe: ProbeBag;
   private hasRules = false;
@@ -140,6 +152,7 @@ export class CaffeNetBinder {
     private readonly sink: (node: Node, origin?: NodeOrigin) => void,
   ) {
     this.explicitPhase = options.phase !== undefined;
+    this.names = options.names ?? new NameTable();
     this.state = { phase: options.phase ?? 'TEST', level: options.level ?? 0, stages: options.stages ?? [] };
     this.legacy = new LegacyReader(decoder, diagnostics);
     this.probe = new ProbeBag(diagnostics.source);
@@ -295,18 +308,27 @@ export class CaffeNetBinder {
     return none;
   }
 
-  private uniqueName(name: string, where: Span | LayerContext): string {
-    if (!this.names.has(name)) {
-      this.names.add(name);
-      return name;
-    }
-    const span = where instanceof LayerContext ? where.nameSpan : where;
+  private uniqueName(name: string, where: Span | CaffeLayer): string {
+    if (this.claim(name)) return name;
+    const span = 'start' in where ? (where as Span) : new LayerContext(where as CaffeLayer, this.diagnostics, this.decoder).nameSpan;
     let i = 2;
-    while (this.names.has(`${name}_${i}`)) i++;
+    while (!this.claim(`${name}_${i}`)) i++;
     const unique = `${name}_${i}`;
     this.diagnostics.warning('caffe/duplicate-layer-name', `another layer is already named '${name}'; this one is called '${unique}' in the IR`, span);
-    this.names.add(unique);
     return unique;
+  }
+
+  /** Takes `name` for a layer; false when a layer already has it. */
+  private claim(name: string): boolean {
+    const id = this.names.add(name);
+    if (id >= this.layerNames.length) {
+      const grown = new Uint8Array(Math.max(this.layerNames.length * 2, id + 1));
+      grown.set(this.layerNames);
+      this.layerNames = grown;
+    }
+    if (this.layerNames[id] === 1) return false;
+    this.layerNames[id] = 1;
+    return true;
   }
 
   private layer(layer: CaffeLayer, field: Span): void {
@@ -339,7 +361,7 @@ export class CaffeNetBinder {
       return true;
     }
     const shape = source.shape;
-    const known = shape && this.bodies.get(shape.key);
+    const known = shape && this.knownBody(shape, source.units);
     if (shape && known) {
       this.noteV2(span);
       this.commit(new ShellLayer(shape, known.fields, source.node) as unknown as CaffeLayer, span, known.result);
@@ -351,8 +373,12 @@ export class CaffeNetBinder {
       probe.reset();
       const result = this.evaluate(layer, probe);
       if (!probe.flagged) {
-        if (shape && layer.include.length === 0 && layer.exclude.length === 0 && this.bodies.size < BODY_MEMO_LIMIT) {
-          this.bodies.set(shape.key, { result, fields: { loss_weight: layer.loss_weight, propagate_down: layer.propagate_down, include: layer.include, exclude: layer.exclude, param: layer.param } });
+        if (shape && layer.include.length === 0 && layer.exclude.length === 0 && this.bodyCount < BODY_MEMO_LIMIT) {
+          const entry = { shape, result, fields: { loss_weight: layer.loss_weight, propagate_down: layer.propagate_down, include: layer.include, exclude: layer.exclude, param: layer.param } };
+          const bucket = this.bodies.get(shape.hash);
+          if (bucket) bucket.push(entry);
+          else this.bodies.set(shape.hash, [entry]);
+          this.bodyCount++;
         }
         this.noteV2(span);
         this.commit(layer, span, result);
@@ -365,6 +391,14 @@ export class CaffeNetBinder {
     this.noteV2(span);
     this.commit(careful, span, this.evaluate(careful, this.diagnostics));
     return true;
+  }
+
+  /** An earlier layer with the same body text, if any. */
+  private knownBody(shape: LayerShape, units: Units): BodyEntry | undefined {
+    const bucket = this.bodies.get(shape.hash);
+    if (!bucket) return undefined;
+    for (const entry of bucket) if (sameBody(units, entry.shape, shape)) return entry;
+    return undefined;
   }
 
   private noteV2(span: Span): void {
@@ -412,7 +446,7 @@ export class CaffeNetBinder {
     if (index === 0) this.emitInputs();
     if (!included) return;
     const type = layer.type;
-    const name = this.uniqueName(layer.name ?? `${(type ?? 'layer').toLowerCase()}${index}`, new LayerContext(layer, this.diagnostics, this.decoder));
+    const name = this.uniqueName(layer.name ?? `${(type ?? 'layer').toLowerCase()}${index}`, layer);
     const isLoss = type !== undefined && LOSS_TYPES.has(type);
     // Loss layers may omit their top: Net::Init then appends an anonymous one (AutoTopBlobs).
     const outputs = isLoss && layer.top.length === 0 ? [name] : layer.top;

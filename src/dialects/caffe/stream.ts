@@ -19,6 +19,8 @@ export interface LayerSource {
   shape: LayerShape | null;
   /** A syntax node for the layer whose fields are parsed only if asked for. */
   node: LazyMessage;
+  /** The code units of the file (to compare layer bodies). */
+  units: Units;
   /** Decodes it straight from the text; null when it needs the careful path. */
   decode(): CaffeLayer | null;
   /** Parses and decodes it the careful way, with diagnostics; null when it does not parse. */
@@ -55,7 +57,7 @@ export async function streamCaffe(
         open = fast.skip();
       }
       if (open === 123) {
-        const source = new TextLayer(text, start, fast.pos, skimmer, fast, decoder);
+        const source = new TextLayer(text, units, start, fast.pos, skimmer, fast, decoder);
         if (source.span.end >= 0 && target.layer(source)) {
           pos = skipSeparator(fast, source.span.end);
           continue;
@@ -124,6 +126,7 @@ class TextLayer implements LayerSource {
 
   constructor(
     private readonly text: () => string,
+    readonly units: Units,
     start: number,
     private readonly open: number,
     skimmer: LayerSkimmer,
