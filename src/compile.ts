@@ -15,7 +15,9 @@ import { parseDocument } from './language/parse.js';
 import { streamCaffe } from './dialects/caffe/stream.js';
 import { SourceFile } from './language/source.js';
 import type { Field, Span } from './language/syntax-tree.js';
+import { Analyzer, type NodeReport } from './passes/analyze.js';
 import { GraphChecker, type NodeOrigin } from './passes/graph-check.js';
+import type { Shape } from './ir/dims.js';
 import { ProtoDecoder } from './schema/decode-proto.js';
 
 export interface CompileOptions {
@@ -37,6 +39,12 @@ export interface CompileOptions {
    * (default). Off, every layer is parsed and decoded the careful way; tests compare the two.
    */
   fastPath?: boolean;
+  /** Shapes that replace what the net declares for these inputs (`--input-shape`). */
+  inputShapes?: ReadonlyMap<string, Shape>;
+  /** Infer shapes and receptive fields, reporting what does not fit (default on). */
+  analyze?: boolean;
+  /** Receives each node's shapes, receptive fields and cost, in order. */
+  onReport?: (report: NodeReport) => void;
 }
 
 export interface CompileResult {
@@ -68,9 +76,11 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
   const dialect = options.dialect ?? detectDialect(path, decoded.head);
   const model: Model = { file: path, dialect, format: dialect === 'nnspec' ? 'nnspec' : 'caffe-v2', graph: null, train: null };
   const checker = new GraphChecker(diagnostics);
+  const analyzer = options.analyze === false ? null : new Analyzer(diagnostics, { ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}), ...(options.onReport ? { onReport: options.onReport } : {}) });
   const kept: Node[] = [];
   const accept = (node: Node, origin?: NodeOrigin) => {
     checker.add(node, origin);
+    analyzer?.add(node);
     if (options.keepNodes) kept.push(node);
     options.onNode?.(node);
   };
@@ -142,6 +152,7 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
     }
   }
   if (hasGraph) checker.finish(lateInputs);
+  if (hasGraph) analyzer?.finish();
   if (recoveredFields) diagnostics.dropCascades(recoveredFields);
   if (model.graph && options.keepNodes) moveInputsFirst(model.graph.nodes);
   const sorted = diagnostics.sorted();

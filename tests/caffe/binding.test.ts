@@ -116,6 +116,7 @@ describe('normalisation, activations, dropout', () => {
     expect(bn.params.map((p) => [p.name, p.trainable, p.lr_mult])).toEqual([
       ['running_mean', false, 0],
       ['running_var', false, 0],
+      ['scale_factor', false, 0],
     ]);
     const frozen = await bind(`${INPUT}layer { name: "bn" type: "BatchNorm" bottom: "data" top: "data" batch_norm_param { use_global_stats: true } }`);
     expect(node(frozen.nodes, 'bn', 'batchnorm').attrs.statistics).toBe('running');
@@ -171,8 +172,9 @@ describe('layer types', () => {
     const { nodes, diags } = await bind(`${INPUT}layer { name: "up" type: "Interp" bottom: "data" top: "up" interp_param { zoom_factor: 8 } }
 layer { name: "c" type: "Convolutoin" bottom: "up" top: "c" }
 layer { name: "py" type: "Python" bottom: "c" top: "py" python_param { module: "m" layer: "L" param_str: "'k': 1" } }`);
-    expect(diags.map((d) => d.code)).toEqual(['caffe/unknown-layer-type', 'caffe/unknown-layer-type', 'caffe/python-layer']);
-    expect(diags[1]!.hint).toBe("did you mean 'Convolution'?");
+    expect(diags.map((d) => d.code)).toEqual(['shape/unknown', 'caffe/unknown-layer-type', 'caffe/unknown-layer-type', 'caffe/python-layer']);
+    expect(diags[2]!.hint).toBe("did you mean 'Convolution'?");
+    expect(diags[0]!.message).toBe("shapes stop at 'up': Caffe layer type 'Interp' is opaque to nnspec, so its output shapes are unknown; 2 later layers have no shape");
     expect(node(nodes, 'up', 'opaque').attrs).toEqual({ framework: 'caffe', type: 'Interp', params: { interp_param: { zoom_factor: 8 } } });
     expect(node(nodes, 'py', 'opaque').attrs.params).toEqual({ python_param: { module: 'm', layer: 'L', param_str: "'k': 1" } });
   });

@@ -304,7 +304,7 @@ export class CaffeNetBinder {
       }
       return this.inputNames.map((_, i) => this.inputDims.slice(4 * i, 4 * i + 4).map((d) => d.value));
     }
-    this.diagnostics.warning('caffe/input-without-shape', 'the inputs declare no shape; later passes cannot size the network', this.inputNames[0]!.span);
+    this.diagnostics.warning('caffe/input-without-shape', `the inputs declare no shape; later passes cannot size the network (give them with --input-shape ${this.inputNames[0]!.name}=N,C,H,W)`, this.inputNames[0]!.span);
     return none;
   }
 

@@ -194,7 +194,7 @@ const batchNorm: Binder = (ctx) => {
       }
     });
   }
-  const params = ctx.blobs(['running_mean', 'running_var'], [ZERO, ZERO], [false, false], 3).map((b) => ({ ...b, lr_mult: 0, decay_mult: specs.length === 3 ? 0 : b.decay_mult }));
+  const params = ctx.blobs(['running_mean', 'running_var', 'scale_factor'], [ZERO, ZERO, ZERO], [false, false, false], 3).map((b) => ({ ...b, lr_mult: 0, decay_mult: specs.length === 3 ? 0 : b.decay_mult }));
   const statistics = p.use_global_stats === undefined ? 'auto' : p.use_global_stats ? 'running' : 'batch';
   return bound('batchnorm', { eps: p.eps, momentum: 1 - p.moving_average_fraction, statistics, running_update: 'caffe', affine: false }, params);
 };
@@ -558,7 +558,7 @@ const input: Binder = (ctx) => {
     ctx.error('caffe/invalid-value', `an Input layer needs no shape, one shape for all ${tops} tops, or one per top; it has ${p.shape.length}`, ctx.at(p, 'shape'));
     return null;
   }
-  if (p.shape.length === 0) ctx.warning('caffe/input-without-shape', `${ctx.label} declares no shape; later passes cannot size the network`);
+  if (p.shape.length === 0) ctx.warning('caffe/input-without-shape', `${ctx.label} declares no shape; later passes cannot size the network (give one with --input-shape ${ctx.layer.top[0] ?? 'NAME'}=N,C,H,W)`);
   const shapes = ctx.layer.top.map((_, i) => (p.shape.length === 0 ? [] : (p.shape.length === 1 ? p.shape[0]! : p.shape[i]!).dim));
   return bound('input', { shapes, preprocess: null });
 };

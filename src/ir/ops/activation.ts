@@ -1,6 +1,15 @@
-import { defineOp, none } from '../op.js';
+import { divide, fail, formatShape, type Shape } from '../dims.js';
+import { defineOp, noMacs, none, noParamShapes, pointwise, sameShapes } from '../op.js';
 
-const elementwise = { inputs: { min: 1, max: 1 }, outputs: { min: 1, max: 1 } } as const;
+/** Arity and the rules every elementwise activation shares (no parameters, no MACs by convention). */
+const elementwise = {
+  inputs: { min: 1, max: 1 },
+  outputs: { min: 1, max: 1 },
+  shape: sameShapes,
+  paramShapes: noParamShapes,
+  spatial: pointwise,
+  macs: noMacs,
+} as const;
 
 export const relu = defineOp({
   name: 'relu',
@@ -18,6 +27,8 @@ export const prelu = defineOp({
   attrs: (k) => k.Obj({ channel_shared: k.Bool() }),
   ...elementwise,
   params: () => ['weight'],
+  // Caffe's shared slope is a blob with no axes (one value).
+  paramShapes: (a, [input]): Shape[] => [a.channel_shared ? [] : [input![1] ?? fail('shape/rank', `PReLU needs a channel axis; the input is ${formatShape(input!)}`)]],
 });
 
 export const clip = defineOp({
@@ -75,6 +86,12 @@ export const maxout = defineOp({
   attrs: (k) => k.Obj({ pieces: k.PositiveInt() }),
   ...elementwise,
   params: none,
+  shape: (a, [input]) => {
+    const c = input![1];
+    const out = c === undefined ? null : divide(c, a.pieces);
+    if (out === null) fail('shape/groups', `maxout: the ${c ?? 'missing'} channels of ${formatShape(input!)} do not divide into groups of ${a.pieces}`);
+    return [[input![0]!, out, ...input!.slice(2)]];
+  },
 });
 
 export const absval = defineOp({ name: 'absval', category: 'activation', summary: '|x|.', attrs: (k) => k.Obj({}), ...elementwise, params: none });

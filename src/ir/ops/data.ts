@@ -1,4 +1,7 @@
-import { defineOp, none } from '../op.js';
+import { defineOp, noMacs, none, noParamShapes, NOT_SPATIAL, type Shape } from '../op.js';
+
+const sourceMap = () => NOT_SPATIAL;
+const noOutputs = (): Shape[] => [];
 import { preprocessSchema, transformSchema } from '../preprocess.js';
 
 export const input = defineOp({
@@ -13,6 +16,10 @@ export const input = defineOp({
   inputs: { min: 0, max: 0 },
   outputs: { min: 1, max: Infinity },
   params: none,
+  shape: (a, _inputs, outputCount) => Array.from({ length: outputCount }, (_, i) => (a.shapes[i]?.length ? a.shapes[i]! : null)),
+  paramShapes: noParamShapes,
+  spatial: sourceMap,
+  macs: noMacs,
 });
 
 export const data = defineOp({
@@ -31,6 +38,10 @@ export const data = defineOp({
   inputs: { min: 0, max: 0 },
   outputs: { min: 1, max: Infinity },
   params: none,
+  shape: (a, _inputs, outputCount) => Array.from({ length: outputCount }, (_, i) => a.shapes[i] ?? null),
+  paramShapes: noParamShapes,
+  spatial: sourceMap,
+  macs: noMacs,
 });
 
 export const parameter = defineOp({
@@ -41,6 +52,10 @@ export const parameter = defineOp({
   inputs: { min: 0, max: 0 },
   outputs: { min: 1, max: 1 },
   params: () => ['value'],
+  shape: (a) => [a.shape],
+  paramShapes: (a) => [a.shape],
+  spatial: sourceMap,
+  macs: noMacs,
 });
 
 export const silence = defineOp({
@@ -51,6 +66,10 @@ export const silence = defineOp({
   inputs: { min: 1, max: Infinity },
   outputs: { min: 0, max: 0 },
   params: none,
+  shape: noOutputs,
+  paramShapes: noParamShapes,
+  spatial: sourceMap,
+  macs: noMacs,
 });
 
 export const hdf5_output = defineOp({
@@ -61,6 +80,10 @@ export const hdf5_output = defineOp({
   inputs: { min: 1, max: Infinity },
   outputs: { min: 0, max: 0 },
   params: none,
+  shape: noOutputs,
+  paramShapes: noParamShapes,
+  spatial: sourceMap,
+  macs: noMacs,
 });
 
 export const opaque = defineOp({
@@ -76,4 +99,9 @@ export const opaque = defineOp({
   inputs: { min: 0, max: Infinity },
   outputs: { min: 0, max: Infinity },
   params: none,
+  // Never evaluated: the shape pass stops at its outputs and says so.
+  shape: (_a, _inputs, outputCount) => Array.from({ length: outputCount }, () => null),
+  paramShapes: noParamShapes,
+  spatial: () => ({ kind: 'unknown' }),
+  macs: () => null,
 });

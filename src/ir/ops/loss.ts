@@ -1,4 +1,5 @@
-import { defineOp, none } from '../op.js';
+import { axisOf, fail, formatShape } from '../dims.js';
+import { defineOp, noMacs, none, noParamShapes, NOT_SPATIAL } from '../op.js';
 
 export const loss = defineOp({
   name: 'loss',
@@ -18,6 +19,11 @@ export const loss = defineOp({
   inputs: { min: 1, max: 3 },
   outputs: { min: 1, max: 2 },
   params: none,
+  // A loss is a scalar; SoftmaxWithLoss's optional second output is the probabilities.
+  shape: (_a, inputs, outputCount) => Array.from({ length: outputCount }, (_, i) => (i === 0 ? [] : inputs[0]!)),
+  paramShapes: noParamShapes,
+  spatial: () => NOT_SPATIAL,
+  macs: noMacs,
 });
 
 export const accuracy = defineOp({
@@ -28,4 +34,14 @@ export const accuracy = defineOp({
   inputs: { min: 2, max: 2 },
   outputs: { min: 1, max: 2 },
   params: none,
+  // The accuracy, then (optionally) one accuracy per class.
+  shape: (a, [scores], outputCount) => {
+    const axis = axisOf(a.axis, scores!, 'Accuracy axis');
+    const classes = scores![axis]!;
+    if (typeof classes === 'number' && a.top_k > classes) fail('shape/invalid', `top_k ${a.top_k} is more than the ${classes} classes of ${formatShape(scores!)}`);
+    return Array.from({ length: outputCount }, (_, i) => (i === 0 ? [] : [classes]));
+  },
+  paramShapes: noParamShapes,
+  spatial: () => NOT_SPATIAL,
+  macs: noMacs,
 });

@@ -1,6 +1,29 @@
-import { defineOp, none } from '../op.js';
+import { axisOf, fail, formatShape, sameShape, type Dim, type Shape } from '../dims.js';
+import { defineOp, noMacs, none, noParamShapes, pointwise, sameShapes } from '../op.js';
 import type { SchemaKit } from '../schema-kit.js';
 
+function channels(input: Shape, what: string): Dim {
+  return input[1] ?? fail('shape/rank', `${what} needs a channel axis (axis 1); the input is ${formatShape(input)}`);
+}
+
+/** The axes a Scale/Bias blob covers: [axis, axis + num_axes), or to the end for −1 (scale_layer.cpp). */
+function broadcastShape(a: { axis: number; num_axes: number }, inputs: Shape[], what: string): Shape {
+  const input = inputs[0]!;
+  if (inputs.length === 2) {
+    const other = inputs[1]!;
+    const start = other.length === 0 ? 0 : axisOf(a.axis, input, `${what} axis`);
+    const covered = input.slice(start, start + other.length);
+    if (covered.length !== other.length || !sameShape(covered, other)) {
+      fail('shape/mismatch', `${what}: the second input ${formatShape(other)} must match the first input ${formatShape(input)} from axis ${start} on`);
+    }
+    return other;
+  }
+  if (a.num_axes === 0) return [];
+  const start = axisOf(a.axis, input, `${what} axis`);
+  const end = a.num_axes === -1 ? input.length : start + a.num_axes;
+  if (end > input.length) fail('shape/axis', `${what}: axis ${start} with num_axes ${a.num_axes} goes past the input's ${input.length} axes (${formatShape(input)})`);
+  return input.slice(start, end);
+}
 export const batchnorm = defineOp({
   name: 'batchnorm',
   category: 'normalization',
@@ -25,7 +48,15 @@ export const batchnorm = defineOp({
     }),
   inputs: { min: 1, max: 1 },
   outputs: { min: 1, max: 1 },
-  params: (a) => (a.affine ? ['weight', 'bias', 'running_mean', 'running_var'] : ['running_mean', 'running_var']),
+  // Caffe keeps the running sums with a third blob, the scale factor that turns them into averages.
+  params: (a) => [...(a.affine ? ['weight', 'bias'] : []), 'running_mean', 'running_var', ...(a.running_update === 'caffe' ? ['scale_factor'] : [])],
+  shape: sameShapes,
+  paramShapes: (a, [input]) => {
+    const c = channels(input!, 'BatchNorm');
+    return [...(a.affine ? [[c], [c]] : []), [c], [c], ...(a.running_update === 'caffe' ? [[1]] : [])];
+  },
+  spatial: pointwise,
+  macs: noMacs,
 });
 
 export const lrn = defineOp({
@@ -37,6 +68,15 @@ export const lrn = defineOp({
   inputs: { min: 1, max: 1 },
   outputs: { min: 1, max: 1 },
   params: none,
+  shape: sameShapes,
+  paramShapes: noParamShapes,
+  // Within a channel, Caffe pools squares over a size×size window padded by (size − 1) / 2.
+  spatial: (a, [input]) => {
+    if (a.region === 'across_channels') return { kind: 'pointwise' };
+    const axes = input!.slice(2);
+    return { kind: 'window', kernel: axes.map(() => a.size), stride: axes.map(() => 1), pad_begin: axes.map(() => (a.size - 1) / 2) };
+  },
+  macs: noMacs,
 });
 
 export const mvn = defineOp({
@@ -47,6 +87,11 @@ export const mvn = defineOp({
   inputs: { min: 1, max: 1 },
   outputs: { min: 1, max: 1 },
   params: none,
+  shape: sameShapes,
+  paramShapes: noParamShapes,
+  // Like batch normalisation in inference, statistics are not counted as spatial dependence.
+  spatial: pointwise,
+  macs: noMacs,
 });
 
 const broadcast = (k: SchemaKit) => ({
@@ -62,6 +107,16 @@ export const scale = defineOp({
   inputs: { min: 1, max: 2 },
   outputs: { min: 1, max: 1 },
   params: (a, inputs) => (inputs === 2 ? (a.bias ? ['bias'] : []) : a.bias ? ['weight', 'bias'] : ['weight']),
+  shape: (a, inputs) => {
+    broadcastShape(a, inputs, 'Scale');
+    return [inputs[0]!];
+  },
+  paramShapes: (a, inputs) => {
+    const shape = broadcastShape(a, inputs, 'Scale');
+    return inputs.length === 2 ? (a.bias ? [shape] : []) : a.bias ? [shape, shape] : [shape];
+  },
+  spatial: pointwise,
+  macs: noMacs,
 });
 
 export const bias = defineOp({
@@ -72,4 +127,11 @@ export const bias = defineOp({
   inputs: { min: 1, max: 2 },
   outputs: { min: 1, max: 1 },
   params: (_a, inputs) => (inputs === 2 ? [] : ['bias']),
+  shape: (a, inputs) => {
+    broadcastShape(a, inputs, 'Bias');
+    return [inputs[0]!];
+  },
+  paramShapes: (a, inputs) => (inputs.length === 2 ? [] : [broadcastShape(a, inputs, 'Bias')]),
+  spatial: pointwise,
+  macs: noMacs,
 });

@@ -1,4 +1,4 @@
-import { defineOp, none } from '../op.js';
+import { defineOp, noMacs, none, noParamShapes, pointwise, sameShapes } from '../op.js';
 
 export const dropout = defineOp({
   name: 'dropout',
@@ -13,4 +13,8 @@ export const dropout = defineOp({
   inputs: { min: 1, max: 1 },
   outputs: { min: 1, max: 1 },
   params: none,
+  shape: sameShapes,
+  paramShapes: noParamShapes,
+  spatial: pointwise,
+  macs: noMacs,
 });
