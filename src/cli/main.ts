@@ -6,7 +6,7 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE, UsageError } from './exit-codes.js';
-import { colorOption, levelOption, noColorOption, phaseOption, stageOption } from './options.js';
+import { colorOption, inputShapeOption, levelOption, noColorOption, phaseOption, stageOption } from './options.js';
 
 function program(): Command {
   const cmd = new Command('nnspec')
@@ -23,6 +23,7 @@ function program(): Command {
     .addOption(phaseOption())
     .addOption(stageOption())
     .addOption(levelOption())
+    .addOption(inputShapeOption())
     .addOption(new Option('--max-warnings <n>', 'fail when there are more warnings than this').argParser(Number))
     .addOption(colorOption())
     .addOption(noColorOption())
@@ -41,11 +42,29 @@ function program(): Command {
     .addOption(phaseOption())
     .addOption(stageOption())
     .addOption(levelOption())
+    .addOption(inputShapeOption())
     .addOption(colorOption())
     .addOption(noColorOption())
     .action(async (file: string, flags) => {
       const { runCompile } = await import('./compile.js');
       process.exitCode = await runCompile(file, flags);
+    });
+
+  cmd
+    .command('summary')
+    .description('Print each layer with its output shape, parameters, MACs and receptive field, and the totals.')
+    .argument('<file>', 'an nnspec or Caffe file')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'markdown', 'csv', 'json']).default('table'))
+    .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
+    .addOption(phaseOption())
+    .addOption(stageOption())
+    .addOption(levelOption())
+    .addOption(inputShapeOption())
+    .addOption(colorOption())
+    .addOption(noColorOption())
+    .action(async (file: string, flags) => {
+      const { runSummary } = await import('./summary.js');
+      process.exitCode = await runSummary(file, flags);
     });
 
   return cmd;

@@ -188,21 +188,3 @@ export class Analyzer {
     );
   }
 }
-
-/** `name=1,3,224,224` (or `N` for a symbolic dimension) → [name, shape]; null when malformed. */
-export function parseInputShape(text: string): [string, Shape] | null {
-  const eq = text.lastIndexOf('=');
-  if (eq <= 0) return null;
-  const name = text.slice(0, eq);
-  const dims = text.slice(eq + 1).split(/[,x×]/);
-  if (dims.length === 0 || dims.some((d) => d.trim() === '')) return null;
-  const shape: Shape = [];
-  for (const raw of dims) {
-    const d = raw.trim();
-    if (/^\d+$/.test(d)) shape.push(Number(d));
-    else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(d)) shape.push(d);
-    else return null;
-  }
-  return [name, shape];
-}
-

@@ -58,13 +58,15 @@ describe('nnspec check', () => {
     }
   });
 
-  it('does not load TensorFlow.js, chevrotain, TypeBox or ajv to check a well-formed file', () => {
-    const log = join(tmp(), 'imports.txt');
-    const r = cli(['check', 'specs/torchvision/resnet18.nnspec'], { env: { NODE_OPTIONS: `--import ${join(ROOT, 'tests/cli/trace-imports.mjs')}`, NNSPEC_TRACE_IMPORTS: log } });
-    expect(r.status).toBe(0);
-    const loaded = readFileSync(log, 'utf8');
-    expect(loaded).toContain('dist/cli/check.js');
-    for (const heavy of ['@tensorflow', '/chevrotain/', '@sinclair/typebox', '/ajv/']) expect(loaded, heavy).not.toContain(heavy);
+  it('does not load TensorFlow.js, chevrotain, TypeBox or ajv to check or summarise a well-formed file', () => {
+    for (const command of ['check', 'summary']) {
+      const log = join(tmp(), 'imports.txt');
+      const r = cli([command, 'specs/torchvision/resnet18.nnspec'], { env: { NODE_OPTIONS: `--import ${join(ROOT, 'tests/cli/trace-imports.mjs')}`, NNSPEC_TRACE_IMPORTS: log } });
+      expect(r.status).toBe(0);
+      const loaded = readFileSync(log, 'utf8');
+      expect(loaded).toContain(`dist/cli/${command}.js`);
+      for (const heavy of ['@tensorflow', '/chevrotain/', '@sinclair/typebox', '/ajv/']) expect(loaded, `${command}: ${heavy}`).not.toContain(heavy);
+    }
   });
 });
 
@@ -107,5 +109,73 @@ describe('nnspec compile --emit ir', () => {
     const names = (phase: string) => (JSON.parse(cli(['compile', '--phase', phase, file]).stdout) as { graph: { nodes: { name: string }[] } }).graph.nodes.map((n) => n.name);
     expect(names('train')).toEqual(['input', 'a']);
     expect(names('TEST')).toEqual(['input']);
+  });
+});
+
+describe('nnspec summary', () => {
+  const summarySchema = async () => {
+    const { default: Ajv } = await import('ajv');
+    const ajv = new Ajv({ strict: true, allErrors: true });
+    return ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schema/summary.schema.json'), 'utf8')) as object);
+  };
+
+  it('prints a table with the totals, and the same numbers in every format', () => {
+    const table = cli(['summary', 'specs/lenet.nnspec']);
+    expect(table.status).toBe(0);
+    const lines = table.stdout.split('\n');
+    expect(lines.find((l) => l.startsWith('conv2 '))).toMatch(/^conv2\s+conv\s+N×50×8×8\s+25,050\s+1,600,000\s+14\s+2\s+0$/);
+    expect(table.stdout).toContain('Params: 431,080 (trainable 431,080, non-trainable 0)');
+    const md = cli(['summary', '-f', 'markdown', 'specs/lenet.nnspec']).stdout;
+    expect(md).toContain('| conv2 | conv | N×50×8×8 | 25,050 | 1,600,000 | 14 | 2 | 0 |');
+    const csv = cli(['summary', '-f', 'csv', 'specs/lenet.nnspec']).stdout.trim().split('\n');
+    expect(csv[0]).toBe('layer,type,output_shapes,params,macs,rf_size,rf_stride,rf_padding');
+    expect(csv).toContain('conv2,conv,N×50×8×8,25050,1600000,14,2,0');
+    const json = JSON.parse(cli(['summary', '-f', 'json', 'specs/lenet.nnspec']).stdout) as { totals: { params: number; macs: number }; layers: { name: string; macs: number }[] };
+    expect(json.totals.params).toBe(431_080);
+    expect(json.layers.find((l) => l.name === 'conv2')!.macs).toBe(1_600_000);
+  });
+
+  it('prints JSON that matches schema/summary.schema.json for every shipped spec', async () => {
+    const validate = await summarySchema();
+    for (const spec of ['specs/lenet.nnspec', 'specs/torchvision/resnet18.nnspec', 'specs/googlenet.nnspec', 'specs/torchvision/mobilenet_v2.nnspec']) {
+      const r = cli(['summary', '--format', 'json', spec]);
+      expect(r.status, spec).toBe(0);
+      const doc = JSON.parse(r.stdout) as unknown;
+      expect(validate(doc), `${spec}: ${JSON.stringify(validate.errors?.slice(0, 3))}`).toBe(true);
+    }
+  });
+
+  it('overrides an input shape, and rejects a malformed one with exit 2', () => {
+    const r = cli(['summary', '-f', 'json', '--input-shape', 'data=2,1,32,32', 'specs/lenet.nnspec']);
+    expect(r.status).toBe(0);
+    const doc = JSON.parse(r.stdout) as { inputs: { shape: number[] }[]; layers: { name: string; outputs: { shape: number[] }[] }[] };
+    expect(doc.inputs[0]!.shape).toEqual([2, 1, 32, 32]);
+    // 32 − 5 + 1 = 28, pooled to 14, 14 − 5 + 1 = 10, pooled to 5.
+    expect(doc.layers.find((l) => l.name === 'pool2')!.outputs[0]!.shape).toEqual([2, 50, 5, 5]);
+    const bad = cli(['summary', '--input-shape', 'data=1,x-3', 'specs/lenet.nnspec']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^nnspec: --input-shape expects NAME=D1,D2/);
+    expect(bad.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('exits 1 with the shape error on stderr, and keeps the summary parseable on stdout', () => {
+    const file = join(tmp(), 'bad.prototxt');
+    writeFileSync(
+      file,
+      'input: "x" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\nlayer { name: "a" type: "Convolution" bottom: "x" top: "a" convolution_param { num_output: 4 kernel_size: 3 } }\nlayer { name: "b" type: "Convolution" bottom: "x" top: "b" convolution_param { num_output: 4 kernel_size: 1 } }\nlayer { name: "c" type: "Concat" bottom: "a" bottom: "b" top: "c" }\n',
+    );
+    const r = cli(['summary', '-f', 'json', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("'c' (concat): Concat along axis 1 (channels) needs every other axis to agree, but they differ on axis 2 (height): 'a' is 1×4×6×6, 'b' is 1×4×8×8");
+    const doc = JSON.parse(r.stdout) as { layers: { name: string; outputs: { shape: unknown }[] }[] };
+    expect(doc.layers.find((l) => l.name === 'c')!.outputs[0]!.shape).toBeNull();
+  });
+
+  it('writes -o atomically', () => {
+    const dir = tmp();
+    const out = join(dir, 'summary.md');
+    expect(cli(['summary', '-f', 'markdown', '-o', out, 'specs/lenet.nnspec']).status).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('| conv1 | conv |');
+    expect(readdirSync(dir)).toEqual(['summary.md']);
   });
 });
