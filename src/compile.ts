@@ -76,11 +76,11 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
   const dialect = options.dialect ?? detectDialect(path, decoded.head);
   const model: Model = { file: path, dialect, format: dialect === 'nnspec' ? 'nnspec' : 'caffe-v2', graph: null, train: null };
   const checker = new GraphChecker(diagnostics);
-  const analyzer = options.analyze === false ? null : new Analyzer(diagnostics, { ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}), ...(options.onReport ? { onReport: options.onReport } : {}) });
+  const analyzer = options.analyze === false ? null : new Analyzer(diagnostics, { names: checker.names, ...(options.inputShapes ? { inputShapes: options.inputShapes } : {}), ...(options.onReport ? { onReport: options.onReport } : {}) });
   const kept: Node[] = [];
   const accept = (node: Node, origin?: NodeOrigin) => {
     checker.add(node, origin);
-    analyzer?.add(node);
+    analyzer?.add(node, checker.ids);
     if (options.keepNodes) kept.push(node);
     options.onNode?.(node);
   };

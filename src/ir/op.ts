@@ -76,4 +76,9 @@ export function defineOp<N extends string, A extends TObject>(def: OpDefinition<
 export const none = (): string[] => [];
 
 /** Output i has input i's shape (activations, dropout, normalisations). */
-export const sameShapes = (_attrs: unknown, inputs: Shape[], outputCount: number): Shape[] => Array.from({ length: outputCount }, (_, i) => inputs[Math.min(i, inputs.length - 1)]!);
+export const sameShapes = (_attrs: unknown, inputs: Shape[], outputCount: number): Shape[] => {
+  if (outputCount === 1) return [inputs[0]!];
+  const out: Shape[] = [];
+  for (let i = 0; i < outputCount; i++) out.push(inputs[Math.min(i, inputs.length - 1)]!);
+  return out;
+};

@@ -7,7 +7,10 @@
 import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { ShapeError, type Shape } from '../ir/dims.js';
 import type { Node } from '../ir/graph.js';
+import { NameTable } from '../ir/name-table.js';
+import { pointwise, sameShapes, type SpatialMap } from '../ir/op.js';
 import { opDefinition } from '../ir/ops/index.js';
+import { BlobStore } from './blob-store.js';
 import { nodeCost, type NodeCost } from './cost.js';
 import { applyMap, inputField, reportField, type BlobField, type FieldReport } from './receptive-field.js';
 
@@ -28,15 +31,10 @@ export interface NodeReport {
 export interface AnalyzeOptions {
   /** Shapes that replace what the net declares for these inputs (`--input-shape`). */
   inputShapes?: ReadonlyMap<string, Shape>;
-  /** Receives each node's report; without it, nothing is kept per node. */
+  /** Receives each node's report (with its cost); without it, nothing is kept per node. */
   onReport?: (report: NodeReport) => void;
-}
-
-interface Blob {
-  shape: Shape | null;
-  field: BlobField | null;
-  /** Why the shape is unknown: the node where knowledge stopped. */
-  stoppedAt: Stop | null;
+  /** Blob names, shared with the graph checker so that each is stored once. */
+  names?: NameTable;
 }
 
 interface Stop {
@@ -49,33 +47,51 @@ interface Stop {
 const AXIS_NAMES = ['height', 'width'];
 
 export class Analyzer {
-  private readonly blobs = new Map<string, Blob>();
+  private readonly names: NameTable;
+  private readonly store = new BlobStore();
+  /** Why a blob's shape is unknown: the node where knowledge stopped (by blob id). */
+  private readonly stopOf = new Map<number, Stop>();
   private readonly stops: Stop[] = [];
   private readonly sharedSeen = new Set<string>();
   private readonly usedOverrides = new Set<string>();
+  private readonly ruleMemo = new WeakMap<object, { inputs: Shape[]; count: number; outputs: (Shape | null)[] }>();
 
   constructor(
     private readonly diagnostics: DiagnosticBag,
     private readonly options: AnalyzeOptions = {},
-  ) {}
+  ) {
+    this.names = options.names ?? new NameTable();
+  }
 
-  add(node: Node): void {
+  /** Analyses a node; `ids` are its inputs' and outputs' name ids when the caller has them. */
+  add(node: Node, ids?: { inputs: readonly number[]; outputs: readonly number[] }): void {
     const def = opDefinition(node.op);
-    const inputBlobs = node.inputs.map((name) => this.blobs.get(name));
-    const inputShapes = inputBlobs.map((b) => b?.shape ?? null);
+    const report = this.options.onReport;
+    const nIn = node.inputs.length;
+    const inIds = ids && ids.inputs.length === nIn ? ids.inputs : node.inputs.map((name) => this.names.find(name));
+    // An in-place elementwise layer (ReLU, BatchNorm, Dropout…) leaves its blob as it was.
+    if (!report && nIn === 1 && node.outputs.length === 1 && node.outputs[0] === node.inputs[0] && def.shape === sameShapes && def.spatial === pointwise) {
+      if (this.store.shape(inIds[0]!)) return;
+    }
+    const inShapes: (Shape | null)[] = [];
+    let missing = -1;
+    for (let i = 0; i < nIn; i++) {
+      const shape = this.store.shape(inIds[i]!);
+      inShapes.push(shape);
+      if (!shape && missing < 0) missing = i;
+    }
     let outputs: (Shape | null)[] = node.outputs.map(() => null);
     let stop: Stop | null = null;
     let cost: NodeCost | null = null;
-    const missing = inputBlobs.findIndex((b) => !b || !b.shape);
     if (missing >= 0) {
       // Unknown inputs: an earlier stop (counted) or a dangling blob (the graph check reports it).
-      stop = inputBlobs[missing]?.stoppedAt ?? null;
+      stop = this.stopOf.get(inIds[missing]!) ?? null;
       if (stop) stop.affected++;
     } else {
-      const shapes = inputShapes as Shape[];
+      const shapes = inShapes as Shape[];
       try {
-        outputs = this.outputShapes(node, def.shape(node.attrs as never, shapes, node.outputs.length));
-        cost = nodeCost(def, node, shapes, outputs, this.sharedSeen);
+        outputs = this.outputShapes(node, this.rule(node, def, shapes));
+        if (report) cost = nodeCost(def, node, shapes, outputs, this.sharedSeen);
       } catch (e) {
         if (e instanceof ShapeError) this.diagnostics.error(e.code, `'${node.name}' (${node.op}): ${this.nameInputs(e.message, node)}`, node.span);
         else this.ruleFailed(node, e);
@@ -87,15 +103,31 @@ export class Analyzer {
         this.stops.push(stop);
       }
     }
-    const fields = this.fields(node, def, inputBlobs, outputs);
-    const reports: OutputReport[] = [];
-    node.outputs.forEach((name, i) => {
+    const outIds = ids && ids.outputs.length === node.outputs.length ? ids.outputs : node.outputs.map((name) => this.names.add(name));
+    this.fields(node, def, inIds, inShapes, outIds, outputs);
+    outIds.forEach((id, i) => {
       const shape = outputs[i] ?? null;
-      const field = fields[i] ?? null;
-      this.blobs.set(name, { shape, field, stoppedAt: shape ? null : stop });
-      if (this.options.onReport) reports.push({ name, shape, rf: reportField(field) });
+      this.store.setShape(id, shape);
+      if (shape) this.stopOf.delete(id);
+      else if (stop) this.stopOf.set(id, stop);
     });
-    this.options.onReport?.({ node, inputs: node.inputs.map((name, i) => ({ name, shape: inputShapes[i] ?? null })), outputs: reports, cost });
+    if (!report) return;
+    const reports: OutputReport[] = node.outputs.map((name, i) => ({ name, shape: outputs[i] ?? null, rf: reportField(this.store.field(outIds[i]!)) }));
+    report({ node, inputs: node.inputs.map((name, i) => ({ name, shape: inShapes[i] ?? null })), outputs: reports, cost });
+  }
+
+  /**
+   * The operation's shape rule, remembered per attributes object: the Caffe binder gives
+   * identical layers one attributes object, and shapes are shared by value in the store, so a
+   * repeated block is worked out once.
+   */
+  private rule(node: Node, def: ReturnType<typeof opDefinition>, inputs: Shape[]): (Shape | null)[] {
+    const attrs = node.attrs as object;
+    const memo = this.ruleMemo.get(attrs);
+    if (memo && memo.count === node.outputs.length && memo.inputs.length === inputs.length && memo.inputs.every((s, i) => s === inputs[i])) return memo.outputs;
+    const outputs = def.shape(node.attrs as never, inputs, node.outputs.length).map((s) => s && this.store.intern(s));
+    if (inputs.length <= 4) this.ruleMemo.set(attrs, { inputs, count: node.outputs.length, outputs });
+    return outputs;
   }
 
   /** Notes where shapes stopped being known, with how much of the net that hides. */
@@ -155,29 +187,40 @@ export class Analyzer {
     });
   }
 
-  private fields(node: Node, def: ReturnType<typeof opDefinition>, inputs: (Blob | undefined)[], outputs: (Shape | null)[]): (BlobField | null)[] {
-    if (node.op === 'input' || node.op === 'data') return node.outputs.map((name, i) => (outputs[i] ? inputField(name, outputs[i]!) : null));
-    const shapes = inputs.map((b) => b?.shape ?? null);
-    if (shapes.some((s) => s === null)) return node.outputs.map(() => null);
-    let map;
-    try {
-      map = def.spatial(node.attrs as never, shapes as Shape[]);
-    } catch (e) {
-      if (!(e instanceof ShapeError)) this.ruleFailed(node, e);
-      return node.outputs.map(() => null);
+  /** Receptive fields of the outputs, from the operation's spatial map. */
+  private fields(node: Node, def: ReturnType<typeof opDefinition>, inIds: readonly number[], inShapes: (Shape | null)[], outIds: readonly number[], outputs: (Shape | null)[]): void {
+    const store = this.store;
+    if (node.op === 'input' || node.op === 'data') {
+      outIds.forEach((id, i) => store.setField(id, outputs[i] ? inputField(node.outputs[i]!, outputs[i]!) : null));
+      return;
+    }
+    let map: SpatialMap | null = null;
+    if (inShapes.every((s) => s !== null)) {
+      try {
+        map = def.spatial(node.attrs as never, inShapes as Shape[]);
+      } catch (e) {
+        if (!(e instanceof ShapeError)) this.ruleFailed(node, e);
+      }
+    }
+    if (!map) {
+      for (const id of outIds) store.setField(id, null);
+      return;
     }
     if (map.kind === 'merge') {
-      const { field, misaligned } = applyMap(map, inputs.map((b) => b?.field ?? null));
-      if (misaligned) this.warnMisaligned(node, inputs, misaligned);
-      return node.outputs.map(() => field);
+      const fields = inIds.map((id) => store.field(id));
+      const { field, misaligned } = applyMap(map, fields);
+      // Inputs whose shapes do not fit already have an error here; their alignment is moot.
+      if (misaligned && outputs.every((s) => s !== null)) this.warnMisaligned(node, fields, misaligned);
+      for (const id of outIds) store.setField(id, field);
+      return;
     }
     // Per-input operations (Caffe convolutions with several bottoms) map input i to output i.
-    return node.outputs.map((_, i) => applyMap(map, [inputs[Math.min(i, inputs.length - 1)]?.field ?? null]).field);
+    for (let i = 0; i < outIds.length; i++) store.through(map, inIds[Math.min(i, inIds.length - 1)] ?? -1, outIds[i]!);
   }
 
-  private warnMisaligned(node: Node, inputs: (Blob | undefined)[], m: { a: number; b: number; axis: number }): void {
+  private warnMisaligned(node: Node, inputs: (BlobField | null)[], m: { a: number; b: number; axis: number }): void {
     const describe = (i: number) => {
-      const f = inputs[i]!.field!.axes[m.axis]!;
+      const f = inputs[i]!.axes[m.axis]!;
       return `'${node.inputs[i]}' (stride ${f.stride}, centre ${f.centre}, receptive field ${f.size})`;
     };
     const axis = AXIS_NAMES[m.axis] ?? `spatial axis ${m.axis + 1}`;

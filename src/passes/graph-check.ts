@@ -31,23 +31,36 @@ function plural(n: number, word: string): string {
 export class GraphChecker {
   /** Blob and node names (see NameTable for why not a Map); the Caffe binder shares it. */
   readonly names = new NameTable();
+  /** Name ids of the last node's inputs and outputs (see add). */
+  readonly ids: { inputs: number[]; outputs: number[] } = { inputs: [], outputs: [] };
   /** Per name id: the id of the node that last wrote that blob, or -1. */
   private producerOf: Int32Array = new Int32Array(1024).fill(-1);
   private readonly unresolved: Unresolved[] = [];
 
   constructor(private readonly diagnostics: DiagnosticBag) {}
 
+  /**
+   * Checks a node. Afterwards `ids` holds the name ids of its inputs (−1: never produced) and
+   * outputs, for the passes that run next (one hash per name per node).
+   */
   add(node: Node, origin?: NodeOrigin): void {
     this.checkArity(node);
+    const inputIds = this.ids.inputs;
+    const outputIds = this.ids.outputs;
+    inputIds.length = 0;
+    outputIds.length = 0;
     for (let i = 0; i < node.inputs.length; i++) {
       const blob = node.inputs[i]!;
-      if (!this.produced(blob)) this.unresolved.push({ blob, node: node.name, span: origin?.inputSpan(i) ?? node.span });
+      const id = this.names.find(blob);
+      inputIds.push(id);
+      if (!(id >= 0 && id < this.producerOf.length && this.producerOf[id]! >= 0)) this.unresolved.push({ blob, node: node.name, span: origin?.inputSpan(i) ?? node.span });
     }
     if (node.outputs.length === 0) return;
     const nodeId = this.names.add(node.name);
     for (let i = 0; i < node.outputs.length; i++) {
       const blob = node.outputs[i]!;
       const id = this.names.add(blob);
+      outputIds.push(id);
       if (this.names.size > this.producerOf.length) this.producerOf = growFilled(this.producerOf, this.names.size);
       const producerId = this.producerOf[id]!;
       if (producerId >= 0 && node.inputs[i] !== blob) {

@@ -25,7 +25,10 @@ export interface AxisField {
 }
 
 export interface BlobField {
-  /** One per spatial axis; empty for a blob that sees the whole input (`global`). */
+  /**
+   * One per spatial axis; empty for a blob that sees the whole input (`global`) or whose axes
+   * no longer relate to input positions (after a flatten or reshape over them).
+   */
   axes: AxisField[];
   /** Every value sees the whole input (after a fully connected layer or global pooling). */
   global: boolean;
@@ -57,6 +60,28 @@ function everything(from: BlobField): BlobField {
   return { axes: [], global: true, input: from.input, inputSize: from.inputSize };
 }
 
+/** One axis through a window (k with dilation folded in, stride s, padding p), in place. */
+export function windowAxis(f: AxisField, kind: 'window' | 'upsample', k: number, s: number, p: number): AxisField {
+  if (kind === 'window') {
+    f.centre += ((k - 1) / 2 - p) * f.stride;
+    f.size += (k - 1) * f.stride;
+    f.stride *= s;
+    return f;
+  }
+  // Transposed: output j is centred at input position (j + p − (k − 1)/2) / s and draws on at
+  // most ceil(k / s) inputs.
+  f.centre += ((p - (k - 1) / 2) / s) * f.stride;
+  f.size += (Math.ceil(k / s) - 1) * f.stride;
+  f.stride /= s;
+  return f;
+}
+
+/** One axis through a crop that starts `offset` positions in, in place. */
+export function shiftAxis(f: AxisField, offset: number): AxisField {
+  f.centre += offset * f.stride;
+  return f;
+}
+
 /**
  * The field of an operation's output from its inputs' fields. `inputs` holds the fields of the
  * inputs that matter (all of them for merges, the first otherwise); null where unknown.
@@ -65,6 +90,9 @@ export function applyMap(map: SpatialMap, inputs: (BlobField | null)[]): { field
   const first = inputs[0] ?? null;
   switch (map.kind) {
     case 'none':
+      // No output position maps to an input position (a flatten over H and W), but the values
+      // still come from the same input: a fully connected layer after it sees all of it.
+      return { field: first && (first.global ? first : { axes: [], global: false, input: first.input, inputSize: first.inputSize }) };
     case 'unknown':
       return { field: null };
     case 'pointwise':
@@ -75,23 +103,14 @@ export function applyMap(map: SpatialMap, inputs: (BlobField | null)[]): { field
       return merge(inputs);
     case 'shift': {
       if (!first || first.global || map.offset.length !== first.axes.length) return { field: first };
-      const axes = first.axes.map((f, i) => ({ size: f.size, stride: f.stride, centre: f.centre + map.offset[i]! * f.stride }));
+      const axes = first.axes.map((f, i) => shiftAxis({ ...f }, map.offset[i]!));
       return { field: { ...first, axes } };
     }
     case 'window':
     case 'upsample': {
       if (!first || first.global) return { field: first };
       if (map.kernel.length !== first.axes.length) return { field: null };
-      const axes = first.axes.map((f, i) => {
-        const k = map.kernel[i]!;
-        const s = map.stride[i]!;
-        const p = map.pad_begin[i]!;
-        if (map.kind === 'window') return { size: f.size + (k - 1) * f.stride, stride: f.stride * s, centre: f.centre + ((k - 1) / 2 - p) * f.stride };
-        // Transposed: output j is centred at input position (j + p − (k − 1)/2) / s and draws on
-        // at most ceil(k / s) inputs.
-        const taps = Math.ceil(k / s);
-        return { size: f.size + (taps - 1) * f.stride, stride: f.stride / s, centre: f.centre + ((p - (k - 1) / 2) / s) * f.stride };
-      });
+      const axes = first.axes.map((f, i) => windowAxis({ ...f }, map.kind, map.kernel[i]!, map.stride[i]!, map.pad_begin[i]!));
       return { field: { ...first, axes } };
     }
   }
@@ -137,6 +156,7 @@ export function reportField(field: BlobField | null): FieldReport | null {
     if (!field.inputSize) return null;
     return { size: field.inputSize, stride: field.inputSize, padding: field.inputSize.map(() => 0), global: true, input: field.input };
   }
+  if (field.axes.length === 0) return null;
   return {
     size: field.axes.map((a) => a.size),
     stride: field.axes.map((a) => a.stride),

@@ -347,8 +347,9 @@ const crop: Binder = (ctx) => {
 
 const slice: Binder = (ctx) => {
   const p = ctx.message(ctx.layer.slice_param, P.SliceParameter);
-  const axis = !has(p, 'axis') && p.slice_dim !== undefined ? p.slice_dim : p.axis;
-  if (has(p, 'axis') && p.slice_dim !== undefined) {
+  // slice_dim has a default in caffe.proto: only a written one conflicts with axis.
+  const axis = !has(p, 'axis') && has(p, 'slice_dim') ? (p.slice_dim ?? 1) : p.axis;
+  if (has(p, 'axis') && has(p, 'slice_dim')) {
     ctx.error('caffe/conflicting-fields', 'axis and the deprecated slice_dim cannot both be given', ctx.at(p, 'slice_dim'));
     return null;
   }
