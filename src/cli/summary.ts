@@ -47,13 +47,16 @@ export async function runSummary(path: string, flags: SummaryFlags): Promise<num
 
 /** Writes to stdout in large pieces, waiting when the pipe is full. */
 async function writeAll(pieces: Iterable<string>): Promise<void> {
-  let buffered = '';
+  let buffered: string[] = [];
+  let length = 0;
   for (const piece of pieces) {
-    buffered += piece;
-    if (buffered.length >= 1 << 20) {
-      if (!process.stdout.write(buffered)) await new Promise((resolve) => process.stdout.once('drain', resolve));
-      buffered = '';
+    buffered.push(piece);
+    length += piece.length;
+    if (length >= 1 << 20) {
+      if (!process.stdout.write(buffered.join(''))) await new Promise((resolve) => process.stdout.once('drain', resolve));
+      buffered = [];
+      length = 0;
     }
   }
-  if (buffered) process.stdout.write(buffered);
+  if (length > 0) process.stdout.write(buffered.join(''));
 }

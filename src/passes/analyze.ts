@@ -139,7 +139,7 @@ export class Analyzer {
       this.diagnostics.note('shape/unknown', `shapes stop at '${stop.node.name}': ${stop.reason}; ${later} ${stop.affected === 1 ? 'has' : 'have'} no shape`, stop.node.span);
     }
     for (const name of this.options.inputShapes?.keys() ?? []) {
-      if (!this.usedOverrides.has(name)) this.diagnostics.warning('shape/unused-input-shape', `--input-shape names '${name}', but no input or data layer produces a blob of that name`, { start: 0, end: 0 });
+      if (!this.usedOverrides.has(name)) this.diagnostics.warning('shape/unused-input-shape', `--input-shape names '${name}', but no layer without inputs (Input, Data, a Python data layer…) produces a blob of that name`, { start: 0, end: 0 });
     }
   }
 
@@ -149,7 +149,9 @@ export class Analyzer {
 
   private outputShapes(node: Node, shapes: (Shape | null)[]): (Shape | null)[] {
     const overrides = this.options.inputShapes;
-    if (!overrides || (node.op !== 'input' && node.op !== 'data')) return shapes;
+    // Any layer without inputs is a source: an Input or Data layer, or an opaque one such as
+    // a Python data layer, whose shapes only the user can give.
+    if (!overrides || node.inputs.length > 0) return shapes;
     return node.outputs.map((name, i) => {
       const given = overrides.get(name);
       if (!given) return shapes[i] ?? null;
@@ -162,7 +164,7 @@ export class Analyzer {
     const give = unknown.map((name) => `--input-shape ${name}=N,C,H,W`).join(' ');
     switch (node.op) {
       case 'opaque':
-        return `${node.attrs.framework === 'caffe' ? 'Caffe' : 'nnspec'} layer type '${node.attrs.type}' is opaque to nnspec, so its output shapes are unknown`;
+        return `${node.attrs.framework === 'caffe' ? 'Caffe' : 'nnspec'} layer type '${node.attrs.type}' is opaque to nnspec, so its output shapes are unknown${node.inputs.length === 0 ? ` (give them with ${give})` : ''}`;
       case 'data':
         return `the ${node.attrs.source_type} layer's shapes come from its data; give them with ${give}`;
       default:
@@ -190,8 +192,12 @@ export class Analyzer {
   /** Receptive fields of the outputs, from the operation's spatial map. */
   private fields(node: Node, def: ReturnType<typeof opDefinition>, inIds: readonly number[], inShapes: (Shape | null)[], outIds: readonly number[], outputs: (Shape | null)[]): void {
     const store = this.store;
-    if (node.op === 'input' || node.op === 'data') {
+    if (node.inputs.length === 0) {
       outIds.forEach((id, i) => store.setField(id, outputs[i] ? inputField(node.outputs[i]!, outputs[i]!) : null));
+      return;
+    }
+    if (outputs.every((s) => s === null)) {
+      for (const id of outIds) store.setField(id, null);
       return;
     }
     let map: SpatialMap | null = null;

@@ -11,6 +11,7 @@ import type { Shape } from '../ir/dims.js';
 import type { Model } from '../ir/graph.js';
 import type { NodeReport } from '../passes/analyze.js';
 import type { FieldReport } from '../passes/receptive-field.js';
+import { RowStore } from './row-store.js';
 
 export type SummaryFormat = 'table' | 'markdown' | 'csv' | 'json';
 
@@ -39,15 +40,32 @@ function textShape(shape: Shape | null): string {
   return shape.length === 0 ? 'scalar' : shape.join('×');
 }
 
-const grouped = new Intl.NumberFormat('en-US');
-
+/** 1234567 → "1,234,567" (Intl.NumberFormat is many times slower per call). */
 function count(n: number | null | undefined): string {
-  return n === null || n === undefined ? '?' : grouped.format(n);
+  if (n === null || n === undefined) return '?';
+  const digits = String(n);
+  if (n < 1000 || !Number.isInteger(n)) return digits;
+  let out = '';
+  const head = digits.length % 3 || 3;
+  out = digits.slice(0, head);
+  for (let i = head; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return out;
+}
+
+function axisValue(v: number): string {
+  return Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000);
 }
 
 function perAxis(values: number[]): string {
-  const text = values.map((v) => (Number.isInteger(v) ? String(v) : String(Math.round(v * 1000) / 1000)));
-  return text.every((t) => t === text[0]) ? text[0]! : text.join('×');
+  const first = axisValue(values[0]!);
+  for (let i = 1; i < values.length; i++) if (values[i] !== values[0]) return values.map(axisValue).join('×');
+  return first;
+}
+
+const SPACES: string[] = [''];
+function spaces(n: number): string {
+  while (SPACES.length <= n) SPACES.push(`${SPACES[SPACES.length - 1]} `);
+  return SPACES[n]!;
 }
 
 function rfCells(rf: FieldReport | null): [string, string, string] {
@@ -85,7 +103,7 @@ function csvCell(s: string): string {
 }
 
 export class SummaryBuilder {
-  private readonly rows: string[] = [];
+  private readonly rows = new RowStore();
   private readonly widths: number[] = COLUMNS.map((c) => c.length);
   private readonly inputs: { name: string; shape: Shape | null }[] = [];
   readonly totals: SummaryTotals = {
@@ -172,14 +190,14 @@ export class SummaryBuilder {
       `  "inputs": [${inputs.length ? `\n    ${inputs.join(',\n    ')}\n  ` : ''}],`,
       '  "layers": [',
     ].join('\n');
-    for (let i = 0; i < this.rows.length; i++) yield `${i === 0 ? '\n    ' : ',\n    '}${this.rows[i]}`;
-    yield `${this.rows.length > 0 ? '\n  ' : ''}],\n  "totals": ${JSON.stringify(this.totals, null, 2).replace(/\n/g, '\n  ')}\n}\n`;
+    for (let i = 0; i < this.rows.size; i++) yield `${i === 0 ? '\n    ' : ',\n    '}${this.rows.get(i)}`;
+    yield `${this.rows.size > 0 ? '\n  ' : ''}],\n  "totals": ${JSON.stringify(this.totals, null, 2).replace(/\n/g, '\n  ')}\n}\n`;
   }
 
   private *csv(): Generator<string> {
     yield `${['layer', 'type', 'output_shapes', 'params', 'macs', 'rf_size', 'rf_stride', 'rf_padding'].join(',')}\n`;
-    for (const row of this.rows) {
-      const cells = row.split(SEP).map((c, i) => (NUMERIC.has(i) ? c.replace(/,/g, '') : c === '–' ? '' : c));
+    for (let r = 0; r < this.rows.size; r++) {
+      const cells = this.rows.get(r).split(SEP).map((c, i) => (NUMERIC.has(i) ? c.replace(/,/g, '') : c === '–' ? '' : c));
       yield `${cells.map(csvCell).join(',')}\n`;
     }
   }
@@ -188,26 +206,38 @@ export class SummaryBuilder {
     yield `# ${model.graph?.name ?? model.file}\n\n`;
     yield `| ${COLUMNS.join(' | ')} |\n`;
     yield `|${COLUMNS.map((_, i) => (NUMERIC.has(i) ? '---:' : '---')).join('|')}|\n`;
-    for (const row of this.rows) yield `| ${row.split(SEP).map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |\n`;
+    for (let r = 0; r < this.rows.size; r++) yield `| ${this.rows.get(r).split(SEP).map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |\n`;
     yield '\n';
     for (const line of this.totalLines()) yield `- ${line}\n`;
   }
 
   private *table(model: Model): Generator<string> {
     const w = this.widths;
-    const line = (cells: readonly string[]) => cells.map((c, i) => (NUMERIC.has(i) ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd();
+    const right = COLUMNS.map((_, i) => NUMERIC.has(i));
+    const line = (cells: readonly string[]) => {
+      let out = '';
+      for (let i = 0; i < cells.length; i++) {
+        const c = cells[i]!;
+        const pad = spaces(w[i]! - c.length);
+        out += i === 0 ? '' : '  ';
+        out += right[i] ? pad + c : i === cells.length - 1 ? c : c + pad;
+      }
+      return out;
+    };
     const rule = '─'.repeat(w.reduce((a, b) => a + b, 0) + 2 * (w.length - 1));
     yield `${model.graph?.name ?? model.file}${model.graph?.phase ? ` (${model.graph.phase.toUpperCase()})` : ''}\n`;
     yield `${rule}\n${line(COLUMNS)}\n${rule}\n`;
-    let chunk = '';
-    for (const row of this.rows) {
-      chunk += `${line(row.split(SEP))}\n`;
-      if (chunk.length > 1 << 16) {
-        yield chunk;
-        chunk = '';
+    // Lines are joined in batches: one flat string each, not a rope of thousands of pieces.
+    const batch: string[] = [];
+    for (let r = 0; r < this.rows.size; r++) {
+      batch.push(line(this.rows.get(r).split(SEP)));
+      if (batch.length === 2048) {
+        yield `${batch.join('\n')}\n`;
+        batch.length = 0;
       }
     }
-    yield `${chunk}${rule}\n`;
+    if (batch.length > 0) yield `${batch.join('\n')}\n`;
+    yield `${rule}\n`;
     for (const l of this.totalLines()) yield `${l}\n`;
   }
 

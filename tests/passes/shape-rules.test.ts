@@ -168,6 +168,19 @@ Softmax { name: prob bottom: fc }
     expect(r.blob('data')).toEqual(['N', 3, 224, 224]);
   });
 
+  it('a Python data layer (opaque, no inputs) takes its shapes from --input-shape, and says so when they are missing', async () => {
+    const text = `layer { name: "feed" type: "Python" top: "data" top: "label" python_param { module: "m" layer: "Feed" } }
+layer { name: "conv" type: "Convolution" bottom: "data" top: "conv" convolution_param { num_output: 4 kernel_size: 3 } }
+`;
+    const without = await analyseText('t.prototxt', text);
+    const note = without.diagnostics.find((d) => d.code === 'shape/unknown');
+    expect(note?.message).toContain("shapes stop at 'feed'");
+    expect(note?.message).toContain('--input-shape data=N,C,H,W');
+    const r = await analyseText('t.prototxt', text, { inputShapes: new Map<string, Shape>([['data', [2, 3, 10, 10]]]) });
+    expect(r.blob('conv')).toEqual([2, 4, caffeConvOut(10, 3, 1, 0), caffeConvOut(10, 3, 1, 0)]);
+    expect(r.codes).not.toContain('shape/unused-input-shape');
+  });
+
   it('a Caffe input can be given a symbolic batch too', async () => {
     const text = caffeNet([10, 3, 227, 227], 'layer { name: "fc" type: "InnerProduct" bottom: "data" top: "fc" inner_product_param { num_output: 5 } }');
     const r = await analyseText('t.prototxt', text, { inputShapes: new Map<string, Shape>([['data', ['B', 3, 227, 227]]]) });

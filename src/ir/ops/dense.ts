@@ -1,5 +1,5 @@
 import { axisOf, fail, formatShape, isKnown, product, sameDim, type Dim } from '../dims.js';
-import { defineOp, GLOBAL, noMacs, none, noParamShapes, NOT_SPATIAL, POINTWISE } from '../op.js';
+import { defineOp, GLOBAL, noMacs, none, noParamShapes, NOT_SPATIAL } from '../op.js';
 
 /** Caffe flattens the axes from `axis` on into K (inner_product_layer.cpp). */
 function innerSize(input: Dim[], axis: number): { axis: number; k: Dim } {
@@ -32,8 +32,9 @@ export const linear = defineOp({
     const weight = a.transpose ? [k, a.num_output] : [a.num_output, k];
     return a.bias ? [weight, [a.num_output]] : [weight];
   },
-  // Flattening a spatial axis makes every output see the whole input.
-  spatial: (a, [input]) => (innerSize(input!, a.axis).axis <= 2 ? GLOBAL : POINTWISE),
+  // Flattening all spatial axes makes every output see the whole input; flattening only some
+  // mixes positions along those axes alone, which a per-blob field cannot express.
+  spatial: (a, [input]) => (innerSize(input!, a.axis).axis <= 2 ? GLOBAL : { kind: 'unknown' }),
   macs: (a, [input]) => {
     const { axis, k } = innerSize(input!, a.axis);
     const rows = product(input!.slice(1, Math.max(1, axis)));
