@@ -71,6 +71,11 @@ function program(): Command {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // `nnspec summary big.prototxt | head`: the reader leaving is not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   try {
     await program().parseAsync(argv);
   } catch (e) {

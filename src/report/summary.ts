@@ -203,7 +203,7 @@ export class SummaryBuilder {
   }
 
   private *markdown(model: Model): Generator<string> {
-    yield `# ${model.graph?.name ?? model.file}\n\n`;
+    yield `# ${model.graph?.name || model.file}\n\n`;
     yield `| ${COLUMNS.join(' | ')} |\n`;
     yield `|${COLUMNS.map((_, i) => (NUMERIC.has(i) ? '---:' : '---')).join('|')}|\n`;
     for (let r = 0; r < this.rows.size; r++) yield `| ${this.rows.get(r).split(SEP).map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |\n`;
@@ -225,7 +225,7 @@ export class SummaryBuilder {
       return out;
     };
     const rule = '─'.repeat(w.reduce((a, b) => a + b, 0) + 2 * (w.length - 1));
-    yield `${model.graph?.name ?? model.file}${model.graph?.phase ? ` (${model.graph.phase.toUpperCase()})` : ''}\n`;
+    yield `${model.graph?.name || model.file}${model.graph?.phase ? ` (${model.graph.phase.toUpperCase()})` : ''}\n`;
     yield `${rule}\n${line(COLUMNS)}\n${rule}\n`;
     // Lines are joined in batches: one flat string each, not a rope of thousands of pieces.
     const batch: string[] = [];

@@ -2,6 +2,7 @@
  * The command line as CI systems use it: exit codes (0 clean, 1 problems, 2 usage or I/O),
  * machine-readable output, atomic writes, no stack traces, and a fast start.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,5 +178,18 @@ describe('nnspec summary', () => {
     expect(cli(['summary', '-f', 'markdown', '-o', out, 'specs/lenet.nnspec']).status).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('| conv1 | conv |');
     expect(readdirSync(dir)).toEqual(['summary.md']);
+  });
+});
+
+describe('output to a pipe that closes early', () => {
+  it('stops quietly when the reader goes away (nnspec summary … | head)', () => {
+    // Far more rows than a pipe buffers, so that writes are still pending when head exits.
+    const file = join(tmp(), 'long.prototxt');
+    const layers = Array.from({ length: 20_000 }, (_, i) => `layer { name: "r${i}" type: "ReLU" bottom: "${i === 0 ? 'data' : `r${i - 1}`}" top: "r${i}" }`);
+    writeFileSync(file, `input: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n${layers.join('\n')}\n`);
+    const r = spawnSync('sh', ['-c', `"${process.execPath}" "${join(ROOT, 'dist/cli/main.js')}" summary "${file}" | head -n 2`], { encoding: 'utf8' });
+    // A net without `name:` is called by its file.
+    expect(r.stdout.split('\n')[0]).toBe(`${file} (TEST)`);
+    expect(r.stderr).toBe('');
   });
 });
