@@ -54,6 +54,7 @@ export class Analyzer {
   private readonly stops: Stop[] = [];
   private readonly sharedSeen = new Set<string>();
   private readonly usedOverrides = new Set<string>();
+  private lastReport: { id: number; generation: number; report: FieldReport | null } = { id: -1, generation: -1, report: null };
   private readonly ruleMemo = new WeakMap<object, { inputs: Shape[]; count: number; outputs: (Shape | null)[] }>();
 
   constructor(
@@ -112,8 +113,17 @@ export class Analyzer {
       else if (stop) this.stopOf.set(id, stop);
     });
     if (!report) return;
-    const reports: OutputReport[] = node.outputs.map((name, i) => ({ name, shape: outputs[i] ?? null, rf: reportField(this.store.field(outIds[i]!)) }));
+    const reports: OutputReport[] = node.outputs.map((name, i) => ({ name, shape: outputs[i] ?? null, rf: this.fieldReport(outIds[i]!) }));
     report({ node, inputs: node.inputs.map((name, i) => ({ name, shape: inShapes[i] ?? null })), outputs: reports, cost });
+  }
+
+  /** The reported field of a blob; an in-place layer that changed no field reuses the last one. */
+  private fieldReport(id: number): FieldReport | null {
+    const last = this.lastReport;
+    if (last.id === id && last.generation === this.store.generation) return last.report;
+    const report = reportField(this.store.field(id));
+    this.lastReport = { id, generation: this.store.generation, report };
+    return report;
   }
 
   /**

@@ -33,6 +33,8 @@ export class BlobStore {
   /** The network inputs fields are measured on. */
   private readonly origins: { name: string; size: number[] | null }[] = [];
   private readonly originIndex = new Map<string, number>();
+  /** Counts writes to fields, so that a reader can tell nothing changed since it last looked. */
+  generation = 0;
 
   /** The blob index of a name id, or −1 when no node has produced it. */
   private blob(id: number): number {
@@ -109,6 +111,7 @@ export class BlobStore {
   }
 
   setField(id: number, field: BlobField | null): void {
+    this.generation++;
     if (!field || field.axes.length > MAX_RANK) {
       const s = this.slot(id, false);
       if (s) s.page[s.at] = NONE;
@@ -130,6 +133,8 @@ export class BlobStore {
    * in the typed storage (the same per-axis rules as applyMap, without an object per blob).
    */
   through(map: SpatialMap, from: number, to: number): void {
+    if (map.kind === 'pointwise' && from === to) return;
+    this.generation++;
     const src = from >= 0 ? this.slot(from, false) : null;
     const state = src ? src.page[src.at]! : NONE;
     if (state === NONE || map.kind === 'unknown' || map.kind === 'merge') {
@@ -179,6 +184,7 @@ export class BlobStore {
   /** The output of a position-wise operation: the same field as its input. */
   copyField(from: number, to: number): void {
     if (from === to) return;
+    this.generation++;
     const src = from >= 0 ? this.slot(from, false) : null;
     if (!src || src.page[src.at] === NONE) {
       this.setField(to, null);

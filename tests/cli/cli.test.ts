@@ -188,8 +188,25 @@ describe('output to a pipe that closes early', () => {
     const layers = Array.from({ length: 20_000 }, (_, i) => `layer { name: "r${i}" type: "ReLU" bottom: "${i === 0 ? 'data' : `r${i - 1}`}" top: "r${i}" }`);
     writeFileSync(file, `input: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n${layers.join('\n')}\n`);
     const r = spawnSync('sh', ['-c', `"${process.execPath}" "${join(ROOT, 'dist/cli/main.js')}" summary "${file}" | head -n 2`], { encoding: 'utf8' });
-    // A net without `name:` is called by its file.
-    expect(r.stdout.split('\n')[0]).toBe(`${file} (TEST)`);
+    expect(r.stdout.split('\n')[1]).toMatch(/^Layer\s+Type\s+Output shape/);
     expect(r.stderr).toBe('');
+  });
+});
+
+describe('nnspec summary of a long net', () => {
+  it('streams rows past the first 5,000 with the widths those fixed, and still totals every layer', () => {
+    const file = join(tmp(), 'long.prototxt');
+    const name = (i: number) => (i === 5999 ? 'a_much_longer_layer_name_than_any_before' : `r${i}`);
+    const layers = Array.from({ length: 6000 }, (_, i) => `layer { name: "${name(i)}" type: "ReLU" bottom: "${i === 0 ? 'data' : name(i - 1)}" top: "${name(i)}" }`);
+    writeFileSync(file, `name: "long"\ninput: "data" input_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n${layers.join('\n')}\n`);
+    const r = cli(['summary', file]);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const header = lines[1]!;
+    const row = (layer: string) => lines.find((l) => l.startsWith(`${layer} `))!;
+    // Rows within the first 5,000 line up with the header; the late, longer name pushes its row out.
+    expect(row('r4000').indexOf('relu')).toBe(header.indexOf('Type'));
+    expect(row('a_much_longer_layer_name_than_any_before')).toMatch(/^a_much_longer_layer_name_than_any_before {2}relu {2}/);
+    expect(lines).toContain('Network: long (TEST), 6001 layers');
   });
 });
