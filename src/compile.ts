@@ -203,18 +203,32 @@ function plausibleStates(ruleStages: NonNullable<CompileResult['ruleStages']>): 
  * of them says which.
  */
 export async function checkFile(path: string, options: CompileOptions = {}): Promise<CheckResult> {
+  return forEachNetState(path, options, (result) => result.diagnostics);
+}
+
+/**
+ * Compiles every net state of a file, as `check` does, and merges what `run` says about each
+ * compiled state (run gets fresh per-run options from `setup`, e.g. to collect reports).
+ */
+export async function forEachNetState(
+  path: string,
+  options: CompileOptions,
+  run: (result: CompileResult) => Diagnostic[],
+  setup: () => Partial<CompileOptions> = () => ({}),
+): Promise<CheckResult> {
   const decoded = readSourceFile(path);
-  const first = await compileDecoded(path, decoded, options);
+  const first = await compileDecoded(path, decoded, { ...options, ...setup() });
   const explicit = options.phase !== undefined || options.stages !== undefined;
   if (!first.ruleStages || explicit) {
-    return { diagnostics: first.diagnostics, errorCount: first.errorCount, states: [stateLabel({ phase: options.phase ?? 'TEST', stages: options.stages ?? [] })] };
+    const diagnostics = run(first);
+    return { diagnostics, errorCount: diagnostics.filter((d) => d.severity === 'error').length, states: [stateLabel({ phase: options.phase ?? 'TEST', stages: options.stages ?? [] })] };
   }
   const states = plausibleStates(first.ruleStages);
   const seen = new Map<string, { d: Diagnostic; states: string[] }>();
   for (const state of states) {
-    const run = await compileDecoded(path, decoded, { ...options, phase: state.phase, stages: state.stages });
+    const compiled = await compileDecoded(path, decoded, { ...options, ...setup(), phase: state.phase, stages: state.stages });
     const label = stateLabel(state);
-    for (const d of run.diagnostics) {
+    for (const d of run(compiled)) {
       const key = `${d.code}|${d.span.start}|${d.span.end}|${d.message}`;
       const entry = seen.get(key);
       if (entry) entry.states.push(label);

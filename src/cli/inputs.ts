@@ -45,3 +45,20 @@ export function describeFsError(e: unknown): string {
       return e instanceof Error ? e.message : String(e);
   }
 }
+
+const GLOB_CHARS = /[*?[\]{}]/;
+
+/** Paths as expandInputs does, and glob patterns (quoted on the command line) matched with tinyglobby. */
+export async function expandPatterns(patterns: string[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const p of patterns) {
+    if (!GLOB_CHARS.test(p)) {
+      out.push(...expandInputs([p]));
+      continue;
+    }
+    const { glob } = await import('tinyglobby');
+    const matches = await glob(p, { onlyFiles: true, dot: false, ignore: ['**/node_modules/**'] });
+    out.push(...matches.filter((m) => MODEL_EXTENSIONS.has(extname(m).toLowerCase())).sort());
+  }
+  return [...new Set(out)];
+}

@@ -51,6 +51,27 @@ function program(): Command {
     });
 
   cmd
+    .command('lint')
+    .description('Check model files against the rule catalogue (docs/rules.md): the lessons of how CNNs are trained, for people and CI.')
+    .argument('<files...>', 'files, directories or quoted glob patterns')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['stylish', 'json', 'sarif', 'github']).default('stylish'))
+    .option('-c, --config <file>', `use this configuration instead of the nearest nnspec.config.json`)
+    .addOption(new Option('--rule <id:level>', 'set a rule to off, warn or error (repeatable)').argParser((v: string, prev: string[] | undefined) => [...(prev ?? []), v]))
+    .addOption(new Option('--target <framework>', 'check portability to this framework').choices(['pytorch', 'caffe', 'tfjs']))
+    .option('--fix', 'apply the fixes that cannot change what the model computes')
+    .addOption(new Option('--max-warnings <n>', 'fail when there are more warnings than this').argParser(Number))
+    .addOption(phaseOption())
+    .addOption(stageOption())
+    .addOption(levelOption())
+    .addOption(inputShapeOption())
+    .addOption(colorOption())
+    .addOption(noColorOption())
+    .action(async (files: string[], flags) => {
+      const { runLint } = await import('./lint.js');
+      process.exitCode = await runLint(files, flags);
+    });
+
+  cmd
     .command('summary')
     .description('Print each layer with its output shape, parameters, MACs and receptive field, and the totals.')
     .argument('<file>', 'an nnspec or Caffe file')

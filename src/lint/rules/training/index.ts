@@ -1,0 +1,4 @@
+/** The training rules, in catalogue order. */
+import type { Rule } from '../../rule.js';
+
+export const rules: Rule<never>[] = [];
