@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../io/atomic-write.js';
 import { ConfigError, findConfig, loadConfig, parseRuleFlag, type Overrides, type ResolvedConfig } from '../lint/config.js';
 import { formatGithub } from '../lint/formatters/github.js';
 import { formatSarif } from '../lint/formatters/sarif.js';
-import { applyEdits, lintFile, type LintResult } from '../lint/lint.js';
+import { applyFixes, lintFile, type LintResult } from '../lint/lint.js';
 import type { Target } from '../lint/rule.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { isFsError } from './check.js';
@@ -25,6 +25,9 @@ export interface LintFlags extends NetFlags {
 }
 
 export async function runLint(patterns: string[], flags: LintFlags): Promise<number> {
+  if (flags.maxWarnings !== undefined && !(Number.isInteger(flags.maxWarnings) && flags.maxWarnings >= 0)) {
+    throw new UsageError(`--max-warnings expects a whole number of warnings, 0 or more${Number.isNaN(flags.maxWarnings) ? '' : `, got ${flags.maxWarnings}`}`);
+  }
   const files = await expandPatterns(patterns);
   if (files.length === 0) throw new UsageError(`no model files match ${patterns.map((p) => `'${p}'`).join(' ')}`);
   const overrides: Overrides = {};
@@ -40,7 +43,13 @@ export async function runLint(patterns: string[], flags: LintFlags): Promise<num
     const path = flags.config ?? findConfig(dirname(file));
     let config = configs.get(path);
     if (!config) {
-      config = await loadConfig(path, overrides);
+      try {
+        config = await loadConfig(path, overrides);
+      } catch (e) {
+        // An unreadable configuration is a usage error, said once (not once per linted file).
+        if (isFsError(e)) throw new UsageError(`cannot read the configuration '${path}': ${describeFsError(e)}`);
+        throw e;
+      }
       configs.set(path, config);
     }
     return config;
@@ -53,7 +62,7 @@ export async function runLint(patterns: string[], flags: LintFlags): Promise<num
       results.push(await lintFile(file, await configFor(file), compileOptions(flags)));
     } catch (e) {
       if (e instanceof ConfigError) {
-        process.stderr.write(`${formatStylish(e.diagnostics, { color: useColor(flags, process.stderr) })}\nnspec: the lint configuration has errors\n`);
+        process.stderr.write(`${formatStylish(e.diagnostics, { color: useColor(flags, process.stderr) })}\n\nnnspec: the lint configuration has errors\n`);
         return EXIT_USAGE;
       }
       if (!isFsError(e)) throw e;
@@ -64,9 +73,12 @@ export async function runLint(patterns: string[], flags: LintFlags): Promise<num
 
   if (flags.fix) {
     for (const result of results) {
-      const edits = [...result.fixes.values()].flat();
-      if (edits.length === 0 || !result.source) continue;
-      const { text, applied } = applyEdits(readFileSync(result.path, 'utf8'), edits);
+      const entries = [...result.fixes.entries()];
+      if (entries.length === 0 || !result.source) continue;
+      const original = readFileSync(result.path, 'utf8');
+      const { text, applied } = applyFixes(original, entries.map(([, edits]) => edits));
+      const fixed = new Set(entries.filter((_, i) => applied[i]).map(([d]) => d));
+      if (fixed.size === 0 || text === original) continue;
       try {
         writeFileAtomic(result.path, text);
       } catch (e) {
@@ -74,10 +86,9 @@ export async function runLint(patterns: string[], flags: LintFlags): Promise<num
         process.stderr.write(`nnspec: cannot write '${result.path}': ${describeFsError(e)}\n`);
         return EXIT_USAGE;
       }
-      // What was fixed is no longer a problem.
-      const fixed = new Set(result.fixes.keys());
+      // What was fixed is no longer a problem; a fix that overlapped another waits for the next run.
       result.diagnostics = result.diagnostics.filter((d) => !fixed.has(d));
-      if (flags.format === 'stylish') process.stderr.write(`nnspec: fixed ${applied} problem${applied === 1 ? '' : 's'} in ${result.path}\n`);
+      if (flags.format === 'stylish') process.stderr.write(`nnspec: fixed ${fixed.size} problem${fixed.size === 1 ? '' : 's'} in ${result.path}\n`);
     }
   }
 

@@ -8,6 +8,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import type { ErrorObject } from 'ajv';
 import * as jsonc from 'jsonc-parser';
 import { DiagnosticBag, type Diagnostic } from '../diagnostics/diagnostic.js';
 import { didYouMean } from '../diagnostics/did-you-mean.js';
@@ -68,7 +69,7 @@ export interface Overrides {
 export async function loadConfig(path: string | null, overrides: Overrides = {}): Promise<ResolvedConfig> {
   let preset: Preset = 'recommended';
   let target: Target | null = null;
-  const settings = new Map<string, { level: RuleLevel; options: unknown; span: Span | null }>();
+  const settings = new Map<string, Setting>();
   let bag: DiagnosticBag | null = null;
   if (path) {
     const text = readFileSync(path, 'utf8');
@@ -84,30 +85,32 @@ export async function loadConfig(path: string | null, overrides: Overrides = {})
       for (const [id, s] of read.rules) settings.set(id, s);
     }
   }
-  for (const o of overrides.rules ?? []) settings.set(o.id, { level: o.level, options: settings.get(o.id)?.options ?? {}, span: null });
+  for (const o of overrides.rules ?? []) settings.set(o.id, { level: o.level, options: settings.get(o.id)?.options ?? {}, at: settings.get(o.id)?.at ?? null });
   if (overrides.target) target = overrides.target;
 
   const rules = new Map<string, RuleSetting>();
-  const needsValidation: [Rule<never>, unknown, Span | null][] = [];
+  const needsValidation: [Rule<never>, unknown, Where | null][] = [];
   for (const rule of RULES as Rule<never>[]) {
     const set = settings.get(rule.meta.id);
     const level = set?.level ?? presetLevel(rule, preset);
+    // Options are validated even for a rule that is off: a typo must not wait for the day it is turned on.
+    if (set && set.options !== undefined && !(isPlainObject(set.options) && Object.keys(set.options).length === 0)) needsValidation.push([rule, set.options, set.at]);
     if (level === 'off') continue;
     rules.set(rule.meta.id, { level, options: defaults(rule) });
-    if (set && set.options !== undefined && !(isPlainObject(set.options) && Object.keys(set.options).length === 0)) needsValidation.push([rule, set.options, set.span]);
   }
   if (needsValidation.length > 0) {
     // ajv is loaded only when a config sets options: a plain lint starts without it.
     const { Ajv } = await import('ajv');
     const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
-    for (const [rule, options, span] of needsValidation) {
+    for (const [rule, options, at] of needsValidation) {
       const validate = ajv.compile(rule.meta.options ?? { type: 'object', additionalProperties: false, properties: {} });
       const copy = structuredClone(options);
       if (!validate(copy)) {
-        const why = (validate.errors ?? []).map((e) => `${e.instancePath || 'options'} ${e.message}`).join('; ');
-        const message = `options for ${rule.meta.id} are not valid: ${why}`;
-        if (bag && span) bag.error('config/invalid-options', message, span);
-        else throw new ConfigError([commandLineDiagnostic(message)]);
+        for (const e of validate.errors ?? []) {
+          const { message, hint, node } = describeOptionError(rule, e, at?.node ?? null);
+          if (bag && at) bag.error('config/invalid-options', message, node ? spanOfNode(node) : at.span, { hint });
+          else throw new ConfigError([commandLineDiagnostic(message)]);
+        }
       } else if (rules.has(rule.meta.id)) rules.get(rule.meta.id)!.options = copy as Record<string, unknown>;
     }
   }
@@ -115,9 +118,48 @@ export async function loadConfig(path: string | null, overrides: Overrides = {})
   return { file: path, rules, target };
 }
 
-function readConfigTree(root: jsonc.Node, bag: DiagnosticBag): { preset: Preset; target: Target | null; rules: Map<string, { level: RuleLevel; options: unknown; span: Span | null }> } {
-  const out = { preset: 'recommended' as Preset, target: null as Target | null, rules: new Map<string, { level: RuleLevel; options: unknown; span: Span | null }>() };
-  const spanOf = (n: jsonc.Node): Span => ({ start: n.offset, end: n.offset + n.length });
+/** Where a rule's setting is written: its options object (or the setting, without one). */
+interface Where {
+  span: Span;
+  node: jsonc.Node | null;
+}
+
+interface Setting {
+  level: RuleLevel;
+  options: unknown;
+  at: Where | null;
+}
+
+function spanOfNode(n: jsonc.Node): Span {
+  return { start: n.offset, end: n.offset + n.length };
+}
+
+/** An ajv error in a rule's options, said in the config's terms, at the value (or key) it is about. */
+function describeOptionError(rule: Rule<never>, e: ErrorObject, optionsNode: jsonc.Node | null): { message: string; hint?: string; node: jsonc.Node | undefined } {
+  const path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const jsonPath = path.map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  const valueNode = optionsNode ? (jsonPath.length === 0 ? optionsNode : jsonc.findNodeAtLocation(optionsNode, jsonPath)) : undefined;
+  const what = path.length === 0 ? 'options' : `option '${path.join('.')}'`;
+  const known = Object.keys(rule.meta.options?.properties ?? {});
+  if (e.keyword === 'additionalProperties') {
+    const name = String((e.params as { additionalProperty: string }).additionalProperty);
+    const prop = valueNode?.type === 'object' ? valueNode.children?.find((c) => c.children?.[0]?.value === name) : undefined;
+    const message =
+      path.length === 0
+        ? `${rule.meta.id} has no option '${name}'${known.length === 0 ? ' (it takes no options)' : ` (its options: ${known.map((k) => `'${k}'`).join(', ')})`}`
+        : `${what} of ${rule.meta.id} has no property '${name}'`;
+    return { message, hint: path.length === 0 ? didYouMean(name, known) : undefined, node: prop?.children?.[0] ?? valueNode };
+  }
+  const allowed = e.keyword === 'enum' ? ` (${((e.params as { allowedValues: unknown[] }).allowedValues ?? []).map((v) => JSON.stringify(v)).join(', ')})` : '';
+  return { message: `${what} of ${rule.meta.id} ${e.message ?? 'is not valid'}${allowed}`, node: valueNode };
+}
+
+function readConfigTree(root: jsonc.Node, bag: DiagnosticBag): { preset: Preset; target: Target | null; rules: Map<string, Setting> } {
+  const out = { preset: 'recommended' as Preset, target: null as Target | null, rules: new Map<string, Setting>() };
+  const spanOf = spanOfNode;
   if (root.type !== 'object') {
     bag.error('config/invalid', `${CONFIG_FILE} must hold an object`, spanOf(root));
     return out;
@@ -162,7 +204,7 @@ function readConfigTree(root: jsonc.Node, bag: DiagnosticBag): { preset: Preset;
             continue;
           }
           const optionsNode = settingNode.type === 'array' ? settingNode.children?.[1] : undefined;
-          out.rules.set(id, { level, options: Array.isArray(setting) ? setting[1] : undefined, span: optionsNode ? spanOf(optionsNode) : spanOf(settingNode) });
+          out.rules.set(id, { level, options: Array.isArray(setting) ? setting[1] : undefined, at: { span: spanOf(optionsNode ?? settingNode), node: optionsNode ?? null } });
         }
         break;
       default:

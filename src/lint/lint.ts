@@ -25,7 +25,7 @@ export interface LintResult {
 const KNOWN_IDS = RULES.map((r) => r.meta.id);
 
 export async function lintFile(path: string, config: ResolvedConfig, options: CompileOptions = {}): Promise<LintResult> {
-  const fixes = new Map<string, TextEdit[]>();
+  const fixes: Fixes = new Map();
   const superseded = new Set<string>();
   for (const rule of RULES) if (config.rules.has(rule.meta.id)) for (const code of rule.meta.supersedes ?? []) superseded.add(code);
   let source: SourceFile | null = null;
@@ -50,7 +50,7 @@ export async function lintFile(path: string, config: ResolvedConfig, options: Co
   for (const d of checked.diagnostics) {
     if (directives.length > 0 && suppresses(directives, d, src.position(d.span.start).line)) continue;
     kept.push(d);
-    const edits = fixes.get(fixKey(d));
+    const edits = fixFor(fixes, d);
     if (edits) out.set(d, edits);
   }
   // Directives that silenced nothing, and rule ids that do not exist.
@@ -78,12 +78,24 @@ export async function lintFile(path: string, config: ResolvedConfig, options: Co
   return { path, source: src, diagnostics, fixes: out };
 }
 
+/** Offered fixes by where and what they fix (code and span), each with the message of its problem. */
+type Fixes = Map<string, { message: string; edits: TextEdit[] }[]>;
+
 function fixKey(d: Diagnostic): string {
-  return `${d.code}|${d.span.start}|${d.span.end}|${d.message}`;
+  return `${d.code}|${d.span.start}|${d.span.end}`;
+}
+
+/**
+ * The fix offered for a reported problem. A problem found in only some nets of a file has their
+ * names added to its message (forEachNetState), so the message is matched as a prefix too.
+ */
+function fixFor(fixes: Fixes, d: Diagnostic): TextEdit[] | undefined {
+  const offered = fixes.get(fixKey(d));
+  return (offered?.find((f) => f.message === d.message) ?? offered?.find((f) => d.message.startsWith(`${f.message} (in the `)))?.edits;
 }
 
 /** Runs the enabled rules over one compiled net state. */
-function runRules(result: CompileResult, reports: NodeReport[], config: ResolvedConfig, fixes: Map<string, TextEdit[]>): Diagnostic[] {
+function runRules(result: CompileResult, reports: NodeReport[], config: ResolvedConfig, fixes: Fixes): Diagnostic[] {
   // Rules read a bound model; after a syntax error its layers are not all there.
   if (result.diagnostics.some((d) => d.code.startsWith('syntax/'))) return [];
   const bag = new DiagnosticBag(result.source);
@@ -95,7 +107,11 @@ function runRules(result: CompileResult, reports: NodeReport[], config: Resolved
     const ctx = new LintContext(model, setting.options, (p) => {
       const before = bag.items.length;
       bag.add(rule.meta.id, severity, p.message, p.span, p.hint ? { hint: p.hint } : undefined);
-      if (p.fix && rule.meta.fixable && bag.items.length > before) fixes.set(fixKey(bag.items[before]!), p.fix);
+      if (p.fix && rule.meta.fixable && bag.items.length > before) {
+        const d = bag.items[before]!;
+        const offered = fixes.get(fixKey(d)) ?? [];
+        if (!offered.some((f) => f.message === d.message)) fixes.set(fixKey(d), [...offered, { message: d.message, edits: p.fix }]);
+      }
     });
     try {
       rule.check(ctx);
@@ -119,4 +135,25 @@ export function applyEdits(text: string, edits: TextEdit[]): { text: string; app
     applied++;
   }
   return { text: out + text.slice(at), applied };
+}
+
+/**
+ * Applies whole fixes: a fix (the edits of one problem) is applied only if none of its edits
+ * overlaps an edit of a fix taken before it, so no fix is ever half applied; the others wait for
+ * the next run. `applied[i]` says whether fixes[i] was.
+ */
+export function applyFixes(text: string, fixes: readonly (readonly TextEdit[])[]): { text: string; applied: boolean[] } {
+  const overlap = (a: TextEdit, b: TextEdit) => (a.start < b.end && b.start < a.end) || a.start === b.start;
+  const order = fixes.map((_, i) => i).sort((i, j) => Math.min(...fixes[i]!.map((e) => e.start)) - Math.min(...fixes[j]!.map((e) => e.start)) || i - j);
+  const taken: TextEdit[] = [];
+  const applied = fixes.map(() => false);
+  for (const i of order) {
+    const edits = fixes[i]!;
+    if (edits.length === 0) continue;
+    const clash = edits.some((e, k) => e.start < 0 || e.end < e.start || e.end > text.length || edits.some((f, l) => l !== k && overlap(e, f)) || taken.some((t) => overlap(e, t)));
+    if (clash) continue;
+    taken.push(...edits);
+    applied[i] = true;
+  }
+  return { text: applyEdits(text, taken).text, applied };
 }

@@ -115,7 +115,7 @@ describe('nnspec compile --emit ir', () => {
 
 describe('nnspec summary', () => {
   const summarySchema = async () => {
-    const { default: Ajv } = await import('ajv');
+    const { Ajv } = await import('ajv');
     const ajv = new Ajv({ strict: true, allErrors: true });
     return ajv.compile(JSON.parse(readFileSync(join(ROOT, 'schema/summary.schema.json'), 'utf8')) as object);
   };

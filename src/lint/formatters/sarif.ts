@@ -13,10 +13,12 @@ import type { Rule } from '../rule.js';
 import { RULES } from '../rules/index.js';
 
 const VERSION = '0.1.0';
-const DOCS = 'https://github.com/nnspec/nnspec/blob/main/docs/rules.md';
+/** The rule catalogue; each rule's section is at `#${anchor(id)}` (scripts/generate-rules.mjs writes it). */
+export const DOCS = 'https://github.com/nnspec/nnspec/blob/main/docs/rules.md';
 const LEVEL = { error: 'error', warning: 'warning', note: 'note' } as const;
 
-function anchor(id: string): string {
+/** A rule's anchor in docs/rules.md: GitHub's slug of its heading (the id, '/' dropped). */
+export function anchor(id: string): string {
   return id.replace(/[^a-z0-9-]/g, '');
 }
 
