@@ -1,4 +1,5 @@
 /** `nnspec lint FILES|GLOBS…`: the check plus the rule catalogue, for people and for CI. */
+import { isUtf8 } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Diagnostic } from '../diagnostics/diagnostic.js';
@@ -75,7 +76,13 @@ export async function runLint(patterns: string[], flags: LintFlags): Promise<num
     for (const result of results) {
       const entries = [...result.fixes.entries()];
       if (entries.length === 0 || !result.source) continue;
-      const original = readFileSync(result.path, 'utf8');
+      const bytes = readFileSync(result.path);
+      // Rewriting text decoded with replacement characters would destroy the bytes that were not UTF-8.
+      if (!isUtf8(bytes)) {
+        process.stderr.write(`nnspec: not fixing '${result.path}': it is not valid UTF-8\n`);
+        continue;
+      }
+      const original = bytes.toString('utf8');
       const { text, applied } = applyFixes(original, entries.map(([, edits]) => edits));
       const fixed = new Set(entries.filter((_, i) => applied[i]).map(([d]) => d));
       if (fixed.size === 0 || text === original) continue;

@@ -6,7 +6,7 @@
  * and through the built CLI.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyFixes } from '../../src/lint/lint.js';
@@ -60,6 +60,20 @@ describe('--fix (in-process, test catalogue)', () => {
     expect(run.stderr).toBe('');
     expect(statSync(file).mtimeMs).toBe(stat.mtimeMs);
     expect(statSync(file).ino).toBe(stat.ino);
+    expect(listAll(dir)).toEqual(['net.prototxt']);
+  });
+
+  it('does not fix a file that is not valid UTF-8: its bytes stay as they were', async () => {
+    const dir = tmp();
+    const file = join(dir, 'net.prototxt');
+    // A Latin-1 'é' in a comment: decoding and re-encoding would replace it with U+FFFD.
+    const bytes = Buffer.concat([Buffer.from('# caf'), Buffer.from([0xe9]), Buffer.from(`\n${HEAD}${RELU('Relu')}\n`)]);
+    writeFileSync(file, bytes);
+    const run = await lintInProcess([file], { fix: true });
+    // The check reports the bad byte as an error, and nothing in the file is rewritten.
+    expect(run.status).toBe(1);
+    expect(codes(run)).toEqual(['syntax/invalid-utf8@1']);
+    expect(readFileSync(file).equals(bytes)).toBe(true);
     expect(listAll(dir)).toEqual(['net.prototxt']);
   });
 
