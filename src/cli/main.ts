@@ -88,6 +88,55 @@ function program(): Command {
       process.exitCode = await runSummary(file, flags);
     });
 
+  cmd
+    .command('convert')
+    .description('Convert a model file to PyTorch, Caffe or nnspec, computing exactly the same function (weights too, with --weights).')
+    .argument('<file>', 'an nnspec or Caffe file')
+    .addOption(new Option('--to <target>', 'the output language').choices(['pytorch', 'caffe', 'nnspec']).makeOptionMandatory())
+    .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
+    .option('--weights <file>', 'a .caffemodel whose blobs are converted too (written next to the output as .safetensors)')
+    .addOption(phaseOption())
+    .addOption(stageOption())
+    .addOption(levelOption())
+    .addOption(inputShapeOption())
+    .addOption(colorOption())
+    .addOption(noColorOption())
+    .action(async (file: string, flags) => {
+      const { runConvert } = await import('./convert.js');
+      process.exitCode = await runConvert(file, flags);
+    });
+
+  cmd
+    .command('fmt')
+    .description('Format nnspec and Caffe prototxt files in place (atomically), as the prettier plugin does.')
+    .argument('<files...>', 'files, directories or quoted glob patterns')
+    .option('--check', 'write nothing; list the files that would change and exit 1 if any would')
+    .option('--stdout', 'print the formatted text instead of writing the files')
+    .addOption(colorOption())
+    .addOption(noColorOption())
+    .action(async (files: string[], flags) => {
+      const { runFmt } = await import('./fmt.js');
+      process.exitCode = await runFmt(files, flags);
+    });
+
+  cmd
+    .command('graph')
+    .description('Draw the network: one node per layer, edges labelled with blob shapes (DOT, SVG, or a self-contained HTML page with the summary table).')
+    .argument('<file>', 'an nnspec or Caffe file')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['dot', 'svg', 'html']).default('dot'))
+    .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
+    .option('--collapse', 'draw each block instance (nnspec block, Caffe name scope) as one node')
+    .addOption(phaseOption())
+    .addOption(stageOption())
+    .addOption(levelOption())
+    .addOption(inputShapeOption())
+    .addOption(colorOption())
+    .addOption(noColorOption())
+    .action(async (file: string, flags) => {
+      const { runGraph } = await import('./graph.js');
+      process.exitCode = await runGraph(file, flags);
+    });
+
   return cmd;
 }
 
