@@ -4,6 +4,7 @@
 //   grammar/railroad.html           railroad diagrams of the chevrotain grammar (one offline page)
 //   grammar/nnspec.tmLanguage.json   TextMate grammar for .nnspec (layer types from LAYER_TYPES)
 //   grammar/prototxt.tmLanguage.json TextMate grammar for Caffe .prototxt / .pbtxt
+//   editors/vscode/syntaxes/*.tmLanguage.json  the same grammars, inside the VS Code extension
 //
 // Imported (by tests/grammar.test.ts) it only computes the files; run as a script it writes them.
 // grammar/reference.md is written by hand.
@@ -336,6 +337,9 @@ export function generateAll() {
     'grammar/railroad.html': railroadHtml(),
     'grammar/nnspec.tmLanguage.json': json(nnspecGrammar()),
     'grammar/prototxt.tmLanguage.json': json(prototxtGrammar()),
+    // The VS Code extension packages only files inside its folder, so it carries copies.
+    'editors/vscode/syntaxes/nnspec.tmLanguage.json': json(nnspecGrammar()),
+    'editors/vscode/syntaxes/prototxt.tmLanguage.json': json(prototxtGrammar()),
   };
 }
 
