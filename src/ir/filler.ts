@@ -87,3 +87,25 @@ export function activationGain(nonlinearity: string, param = 0.01): number | und
       return undefined;
   }
 }
+
+/**
+ * The square of `activationGain`, exactly: the variance scale a Kaiming initialiser uses.
+ * Squaring the gain in floating point gives 2.0000000000000004 for ReLU, which no Caffe
+ * `msra` filler (scale 2) would then equal.
+ */
+export function activationVariance(nonlinearity: string, param = 0.01): number | undefined {
+  switch (nonlinearity) {
+    case 'relu':
+      return 2;
+    case 'tanh':
+      return 25 / 9;
+    case 'leaky_relu':
+      return 2 / (1 + param * param);
+    case 'selu':
+      return 9 / 16;
+    default: {
+      const gain = activationGain(nonlinearity, param);
+      return gain === undefined ? undefined : gain * gain;
+    }
+  }
+}

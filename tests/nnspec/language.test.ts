@@ -155,7 +155,9 @@ describe('layer fields', () => {
   it('reads initialisers by name and in full', async () => {
     const init = async (spec: string) => (await bind(`Linear { name: l out: 2 weight { init: ${spec} } }`)).byName('l').params[0]!.init;
     expect(await init('xavier')).toEqual({ type: 'variance_scaling', distribution: 'uniform', mode: 'fan_avg', scale: 1, fan_of: 'self' });
-    expect(await init('{ type: kaiming nonlinearity: tanh mode: fan_out }')).toMatchObject({ mode: 'fan_out', scale: (5 / 3) ** 2 });
+    expect(await init('{ type: kaiming nonlinearity: tanh mode: fan_out }')).toMatchObject({ mode: 'fan_out', scale: 25 / 9 });
+    // Exactly Caffe's msra with variance_norm FAN_OUT (squaring √2 in floating point would give 2.0000000000000004).
+    expect(await init('{ type: kaiming mode: fan_out }')).toEqual({ type: 'variance_scaling', distribution: 'normal', mode: 'fan_out', scale: 2, fan_of: 'self' });
     expect(await init('{ type: kaiming nonlinearity: leaky_relu a: 0.2 }')).toMatchObject({ scale: 2 / (1 + 0.04) });
     expect(await init('{ type: gaussian std: 0.01 }')).toEqual({ type: 'normal', mean: 0, std: 0.01, sparse: -1 });
     expect(await init('0.5')).toEqual({ type: 'constant', value: 0.5 });

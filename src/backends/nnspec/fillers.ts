@@ -3,7 +3,7 @@
  * (src/dialects/nnspec/init.ts). Each filler is printed in the form that reads back as the
  * same filler, bit for bit; one nnspec cannot state (Caffe's sparse Gaussian) is refused.
  */
-import { activationGain, TORCH_DEFAULT_BIAS, TORCH_DEFAULT_WEIGHT, type Filler } from '../../ir/filler.js';
+import { activationVariance, TORCH_DEFAULT_BIAS, TORCH_DEFAULT_WEIGHT, type Filler } from '../../ir/filler.js';
 import type { ParamBlob } from '../../ir/graph.js';
 import { Msg, name, num, unsupported, type Value } from './text.js';
 
@@ -52,10 +52,9 @@ function scaling(f: Scaling, role: InitRole): Value {
   }
   if (role !== 'bias' && deepEqual(f, TORCH_DEFAULT_WEIGHT)) return 'torch_default';
   for (const [n, s] of NAMED) if (s.distribution === f.distribution && s.mode === f.mode && s.scale === f.scale) return n;
-  // kaiming's gain comes from the nonlinearity, squared in floating point (√2·√2 is not 2).
+  // kaiming's scale is the square of the nonlinearity's gain (exact: relu 2, tanh 25/9, selu 9/16).
   for (const nl of ['relu', 'tanh', 'selu'] as const) {
-    const gain = activationGain(nl)!;
-    if (gain * gain === f.scale) {
+    if (activationVariance(nl) === f.scale) {
       const k = new Msg([['type', 'kaiming']]);
       if (f.distribution !== 'normal') k.add('distribution', f.distribution);
       if (f.mode !== 'fan_in') k.add('mode', f.mode);
@@ -68,7 +67,7 @@ function scaling(f: Scaling, role: InitRole): Value {
   if (f.mode !== 'fan_avg') msg.add('mode', f.mode);
   if (f.scale !== 1) {
     const g = gainFor(f.scale);
-    if (g === null) unsupported(`the initialiser ${f.distribution}/${f.mode} with scale ${num(f.scale)}: no gain squares to it exactly (kaiming's relu gain squares to 2.0000000000000004)`);
+    if (g === null) unsupported(`the initialiser ${f.distribution}/${f.mode} with scale ${num(f.scale)}: no gain squares to it exactly`);
     msg.add('gain', num(g));
   }
   return msg;

@@ -7,7 +7,7 @@
  * Caffe's `xavier` uses fan_in, write `mode: fan_in` for it), kaiming/he/msra use fan_in with
  * the gain of the following nonlinearity (√2 for ReLU).
  */
-import { activationGain, constant, TORCH_DEFAULT_BIAS, TORCH_DEFAULT_WEIGHT, varianceScaling, type Filler } from '../../ir/filler.js';
+import { activationVariance, constant, TORCH_DEFAULT_BIAS, TORCH_DEFAULT_WEIGHT, varianceScaling, type Filler } from '../../ir/filler.js';
 import { didYouMean } from '../../diagnostics/did-you-mean.js';
 import type { Field, Value } from '../../language/syntax-tree.js';
 import { maybe, opt, readMessage, t, type ReadContext, type Ty } from './fields.js';
@@ -102,8 +102,7 @@ function initMessage(v: Value & { kind: 'message' }, ctx: ReadContext, role: Ini
         { skip },
       );
       if (!r.ok) return undefined;
-      const gain = activationGain(r.values.nonlinearity, r.values.a)!;
-      return varianceScaling(r.values.distribution, r.values.mode, gain * gain);
+      return varianceScaling(r.values.distribution, r.values.mode, activationVariance(r.values.nonlinearity, r.values.a)!);
     }
     case 'lecun':
     case 'lecun_uniform': {
