@@ -1,10 +1,10 @@
 /** `nnspec compile FILE --emit ir`: the typed IR as JSON, validated against its schema. */
 import { compileFile } from '../compile.js';
 import { formatStylish } from '../diagnostics/format.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { deliver } from './output.js';
 import { modelJson } from '../ir/json.js';
 import { validateIr } from '../ir/validate.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_PROBLEMS, EXIT_USAGE } from './exit-codes.js';
 import { isFsError } from './check.js';
 import { describeFsError } from './inputs.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
@@ -40,16 +40,5 @@ export async function runCompile(path: string, flags: CompileFlags): Promise<num
     return EXIT_USAGE;
   }
   const text = `${flags.compact ? JSON.stringify(doc) : JSON.stringify(doc, null, 2)}\n`;
-  if (!flags.output) {
-    process.stdout.write(text);
-    return EXIT_OK;
-  }
-  try {
-    writeFileAtomic(flags.output, text);
-  } catch (e) {
-    if (!isFsError(e)) throw e;
-    process.stderr.write(`nnspec: cannot write '${flags.output}': ${describeFsError(e)}\n`);
-    return EXIT_USAGE;
-  }
-  return EXIT_OK;
+  return deliver(text, flags.output);
 }

@@ -3,9 +3,9 @@ import { buildDiagram } from '../backends/graph/diagram.js';
 import { writeDot } from '../backends/graph/dot.js';
 import { prepareBackendInput } from '../backends/backend.js';
 import { formatStylish } from '../diagnostics/format.js';
-import { writeFileAtomic } from '../io/atomic-write.js';
+import { deliver } from './output.js';
 import { isFsError } from './check.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from './exit-codes.js';
+import { EXIT_PROBLEMS, EXIT_USAGE } from './exit-codes.js';
 import { describeFsError } from './inputs.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
 
@@ -45,14 +45,5 @@ export async function runGraph(path: string, flags: GraphFlags): Promise<number>
       text = writeHtml(input, diagram, svg);
     }
   }
-  if (flags.output) {
-    try {
-      writeFileAtomic(flags.output, text);
-    } catch (e) {
-      if (!isFsError(e)) throw e;
-      process.stderr.write(`nnspec: cannot write '${flags.output}': ${describeFsError(e)}\n`);
-      return EXIT_USAGE;
-    }
-  } else process.stdout.write(text);
-  return EXIT_OK;
+  return deliver(text, flags.output);
 }
