@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { prepareBackendInput } from '../../src/backends/backend.js';
+import { emitCaffe } from '../../src/backends/caffe/index.js';
 import { toJson } from '../../src/diagnostics/format.js';
 import { loadConfig } from '../../src/lint/config.js';
 import { lintFile } from '../../src/lint/lint.js';
@@ -22,6 +24,19 @@ async function lint(text: string, id: string, target: Target | null, ext = 'prot
       const j = toJson(d);
       return { line: j.line, column: j.column, severity: j.severity, message: j.message, text: text.slice(d.span.start, d.span.end) };
     });
+}
+
+/**
+ * What `nnspec convert --to caffe` says about each layer ('layer code' pairs), so that the
+ * rules' "nnspec will …" can be held to what the backend does.
+ */
+async function caffeConversion(text: string, ext = 'nnspec'): Promise<string[]> {
+  const path = join(dir, `c${count++}.${ext}`);
+  writeFileSync(path, text);
+  const { input: prepared } = await prepareBackendInput(path);
+  if (!prepared) throw new Error('the test net does not compile');
+  emitCaffe(prepared);
+  return prepared.diagnostics.items.filter((d) => d.code.startsWith('convert/')).map((d) => `${/layer '([^']*)'/.exec(d.message)?.[1] ?? '?'} ${d.code}`);
 }
 
 function at(text: string, needle: string): { line: number; column: number } {
@@ -142,13 +157,24 @@ describe('portability/missing-caffe-layer', () => {
     const text = nn('1, 8, 4, 4', 'GELU { name: g }\nGELU { name: gt approximate: tanh }\nSELU { name: s }\nMaxout { name: m pieces: 2 }');
     const found = await lint(text, id, 'caffe', 'nnspec');
     expect(found.map((f) => f.message)).toEqual([
-      "'g' is an exact GELU (x·Φ(x)); Caffe has no GELU layer and no erf: nnspec will write the tanh approximation (Power, Eltwise, TanH and Eltwise PROD layers), which differs from x·Φ(x) by up to 4.7e-4",
+      "'g' is an exact GELU (x·Φ(x)); Caffe has no GELU layer and no erf, so nnspec cannot convert it exactly and refuses; with approximate: tanh (up to 4.7e-4 from x·Φ(x)) it would be written as Power, Eltwise, TanH and Eltwise PROD layers",
       "'gt' is a GELU (tanh approximation); Caffe has no GELU layer: nnspec will write 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) as Power, Eltwise, TanH and Eltwise PROD layers, which compute the same",
       "'s' is a SELU; Caffe has no SELU layer: nnspec will write an ELU with alpha 1.6732632 followed by a Power with scale 1.0507010, which computes the same",
       "'m' is a Maxout over groups of 2 channels; Caffe has no Maxout layer: nnspec will write Reshape (channels as rows), a MAX Pooling with a 2×1 window and stride, and Reshape back, which computes the same",
     ]);
     expect(found[1]).toMatchObject({ text: 'approximate: tanh', ...at(text, 'approximate: tanh') });
+    // What the rule promises is what the Caffe backend does.
+    expect(await caffeConversion(text)).toEqual(['g convert/unsupported', 'gt convert/rewritten', 's convert/rewritten', 'm convert/rewritten']);
     expect(found[3]).toMatchObject({ text: 'pieces: 2' });
+  });
+
+  it('reports DropConnect for Caffe as refused, and the Caffe backend refuses it', async () => {
+    const text = nn('1, 16', 'DropConnect { name: dc out: 4 drop_prob: 0.5 }');
+    const found = await lint(text, 'portability/missing-caffe-layer', 'caffe', 'nnspec');
+    expect(found.map((f) => f.message)).toEqual([
+      "'dc' is a DropConnect layer (drops each weight with probability 0.5 while training); Caffe has no such layer, so nnspec refuses to convert it (a plain InnerProduct would match in inference only)",
+    ]);
+    expect(await caffeConversion(text)).toEqual(['dc convert/unsupported']);
   });
 
   it('reports adaptive pooling: exact when the input divides, impossible when it does not', async () => {
@@ -237,13 +263,14 @@ describe('portability/pool-rounding', () => {
     ]);
   });
 
-  it("reports PyTorch's ceil_mode for Caffe in the same case, written as FLOOR", async () => {
+  it("reports PyTorch's ceil_mode for Caffe in the same case, written as Caffe pooling and a Crop", async () => {
     const text = nn('1, 1, 5, 5', 'MaxPool { name: p kernel: 1 stride: 3 round: ceil }');
     const found = await lint(text, id, 'caffe', 'nnspec');
     expect(found[0]!.message).toBe(
-      "'p' uses PyTorch's ceil_mode on 5×5, unpadded, where the rounded-up last window would start past the input along the height and width: PyTorch drops it (2×2) but Caffe keeps it when unpadded (3×3); nnspec will write round_mode: FLOOR, which gives 2×2",
+      "'p' uses PyTorch's ceil_mode on 5×5, unpadded, where the rounded-up last window would start past the input along the height and width: PyTorch drops it (2×2) but Caffe keeps it when unpadded (3×3); nnspec will write Caffe's Pooling followed by a Crop to 2×2 (the windows start at the same places)",
     );
     expect(found[0]).toMatchObject({ text: 'round: ceil' });
+    expect(await caffeConversion(text)).toContain('p convert/rewritten');
   });
 
   it('reports rounding up for TensorFlow.js, with the explicit end padding', async () => {
@@ -317,9 +344,10 @@ describe('portability/avg-pool-divisor', () => {
     const text = nn('1, 8, 8, 8', 'AvgPool { name: p kernel: 3 stride: 1 pad: 1 round: floor count_pad: false }');
     const found = await lint(text, id, 'caffe', 'nnspec');
     expect(found[0]!.message).toBe(
-      "'p' averages 3×3 windows that overlap its padding over the in-bounds cells only (count_pad: false); Caffe always counts the padding: nnspec will divide Caffe's result by the same pooling of a blob of ones (DummyData, Power −1, Eltwise PROD)",
+      "'p' averages 3×3 windows that overlap its padding over the in-bounds cells only (count_pad: false); Caffe always counts the padding, so nnspec cannot convert it",
     );
     expect(found[0]).toMatchObject({ text: 'count_pad: false' });
+    expect(await caffeConversion(text)).toContain('p convert/unsupported');
     expect(await lint(text, id, 'tfjs', 'nnspec')).toEqual([]);
   });
 

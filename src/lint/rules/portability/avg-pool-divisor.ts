@@ -11,7 +11,7 @@ export const rule = defineRule({
       'An average pooling window that overlaps the padding can divide its sum by the whole window (padded cells count as zeros: Caffe always, PyTorch’s default `count_include_pad=True`) or by the cells inside the input only (`count_include_pad=False`, TensorFlow’s SAME pooling).',
       'The two differ at every border output: with a 3×3 window padded by 1, a corner output is sum/9 in Caffe and sum/4 in TensorFlow.js.',
       'TensorFlow.js’s `avgPool` always divides by the in-bounds count, so nnspec multiplies the border outputs by a precomputed ratio (in-bounds cells / window cells) to get Caffe’s values.',
-      'Caffe cannot leave padding out, so for `count_pad: false` nnspec divides Caffe’s result by the same pooling of a blob of ones (a DummyData filled with 1, a Power with power −1 and an Eltwise PROD), which restores the in-bounds average.',
+      'Caffe cannot leave padding out, so a padded `count_pad: false` average pooling is refused by `nnspec convert --to caffe`.',
       'Converters that ignore this (MMdnn writes count_include_pad=False for every Caffe AVE pool) get border values that disagree.',
     ].join(' '),
     references: [
@@ -49,7 +49,7 @@ export const rule = defineRule({
       const message =
         target === 'tfjs'
           ? `'${node.name}' averages ${window} windows that overlap its padding and counts the padded cells (Caffe, PyTorch's default); ${TARGET_NAMES.tfjs}'s avgPool divides by the in-bounds cells only: nnspec will multiply the border outputs by a precomputed ratio of in-bounds to window cells`
-          : `'${node.name}' averages ${window} windows that overlap its padding over the in-bounds cells only (count_pad: false); Caffe always counts the padding: nnspec will divide Caffe's result by the same pooling of a blob of ones (DummyData, Power −1, Eltwise PROD)`;
+          : `'${node.name}' averages ${window} windows that overlap its padding over the in-bounds cells only (count_pad: false); Caffe always counts the padding, so nnspec cannot convert it`;
       ctx.report({ node, fields: [['count_pad'], ...padFields(node)], message });
     }
   },

@@ -12,9 +12,9 @@ export const rule = defineRule({
       'Some layers can be written exactly as a chain of Caffe layers: SELU is λ·ELU(x; α) (an ELU with α = 1.6733 and a Power with scale λ = 1.0507);',
       'Maxout over groups of p consecutive channels is a MAX Pooling with a p×1 window over the channels laid out as rows (Reshape, Pooling, Reshape);',
       'GELU’s tanh approximation 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) is Power, Eltwise, TanH and Eltwise PROD layers.',
-      'Others cannot: Caffe has no erf, so exact GELU is written with the tanh approximation (at most 4.7·10⁻⁴ apart, near x = −2.7);',
+      'Others cannot: Caffe has no erf, so an exact GELU is refused (`nnspec convert --to caffe` stops with convert/unsupported; the tanh approximation differs by up to 4.7·10⁻⁴ near x = −2.7, so say `approximate: tanh` if that is acceptable);',
       'adaptive pooling is one Pooling layer only when the input is a multiple of the output size (kernel = stride = in/out, and then only for that input size; to 1×1 it is `global_pooling`), since Caffe windows are all the same size;',
-      'DropConnect has no Caffe layer, so nnspec writes a plain InnerProduct — the same in inference, without the training-time weight dropping.',
+      'DropConnect has no Caffe layer and is refused (a plain InnerProduct would be the same in inference but would train differently).',
     ].join(' '),
     references: [
       { title: 'Caffe layer catalogue', url: 'https://caffe.berkeleyvision.org/tutorial/layers.html' },
@@ -37,7 +37,7 @@ export const rule = defineRule({
           message =
             node.attrs.approximate === 'tanh'
               ? `'${node.name}' is a GELU (tanh approximation); Caffe has no GELU layer: nnspec will write 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))) as Power, Eltwise, TanH and Eltwise PROD layers, which compute the same`
-              : `'${node.name}' is an exact GELU (x·Φ(x)); Caffe has no GELU layer and no erf: nnspec will write the tanh approximation (Power, Eltwise, TanH and Eltwise PROD layers), which differs from x·Φ(x) by up to 4.7e-4`;
+              : `'${node.name}' is an exact GELU (x·Φ(x)); Caffe has no GELU layer and no erf, so nnspec cannot convert it exactly and refuses; with approximate: tanh (up to 4.7e-4 from x·Φ(x)) it would be written as Power, Eltwise, TanH and Eltwise PROD layers`;
           fields.push(['approximate']);
           break;
         case 'selu':
@@ -49,7 +49,7 @@ export const rule = defineRule({
           break;
         case 'linear':
           if (node.attrs.weight_drop_prob > 0) {
-            message = `'${node.name}' is a DropConnect layer (drops each weight with probability ${node.attrs.weight_drop_prob} while training); Caffe has no such layer: nnspec will write a plain InnerProduct, the same in inference but without the weight dropping in training`;
+            message = `'${node.name}' is a DropConnect layer (drops each weight with probability ${node.attrs.weight_drop_prob} while training); Caffe has no such layer, so nnspec refuses to convert it (a plain InnerProduct would match in inference only)`;
             fields.push(['drop_prob']);
           }
           break;

@@ -74,7 +74,7 @@ export const rule = defineRule({
         ctx.report({
           node,
           fields,
-          message: `'${node.name}' uses PyTorch's ceil_mode on ${list(inS)}, unpadded, where the rounded-up last window would start past the input along the ${where}: PyTorch drops it (${list(outS)}) but Caffe keeps it when unpadded (${list(caffe)}); nnspec will write round_mode: FLOOR, which gives ${list(size('floor'))}`,
+          message: `'${node.name}' uses PyTorch's ceil_mode on ${list(inS)}, unpadded, where the rounded-up last window would start past the input along the ${where}: PyTorch drops it (${list(outS)}) but Caffe keeps it when unpadded (${list(caffe)}); nnspec will write Caffe's Pooling followed by a Crop to ${list(outS)} (the windows start at the same places)`,
         });
       } else if (target === 'tfjs') {
         const floor = size('floor');
