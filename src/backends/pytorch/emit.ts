@@ -1,0 +1,232 @@
+/**
+ * Renders a plan as one Python file: helpers, one nn.Module class (modules in __init__, the
+ * IR's fillers in reset_parameters, forward, param_groups), INPUT_SHAPES, `Model`, and the
+ * weight loaders.
+ */
+import { basename } from 'node:path';
+import type { BackendInput } from '../backend.js';
+import { HELPER_DEPENDENCIES, HELPERS, LOAD_WEIGHTS, type HelperName } from './helpers.js';
+import { initLine } from './init.js';
+import { isDefaultInit, modulePath, planModel, type Container, type Item, type Leaf, type Plan, type Version } from './plan.js';
+import { className, IdentifierPool, pyComment, pyNumber, pyString, pyTuple } from './python.js';
+
+export interface EmitOptions {
+  /** A .safetensors file, relative to the emitted .py file, that pretrained() loads. */
+  weightsFile?: string;
+}
+
+/** How a module is reached from `self`. */
+function access(node: Leaf | Container): string {
+  const parent = node.kind === 'leaf' ? node.parent : node.parent!;
+  if (parent.type === 'root') return `self.${node.key}`;
+  const base = access(parent);
+  if (parent.type === 'seq') return `${base}[${parent.children.indexOf(node)}]`;
+  return `${base}[${pyString(node.key)}]`;
+}
+
+function render(node: Leaf | Container, indent: string, usesOrderedDict: { value: boolean }): string {
+  if (node.kind === 'leaf') return (node.item.tr as { ctor: string }).ctor;
+  const inner = indent + '    ';
+  const children = node.children;
+  if (node.type === 'seq') {
+    const positional = children.every((c, i) => c.key === String(i));
+    if (positional) return `nn.Sequential(\n${children.map((c) => `${inner}${render(c, inner, usesOrderedDict)},\n`).join('')}${indent})`;
+    usesOrderedDict.value = true;
+    return `nn.Sequential(OrderedDict([\n${children.map((c) => `${inner}(${pyString(c.key)}, ${render(c, inner, usesOrderedDict)}),\n`).join('')}${indent}]))`;
+  }
+  return `nn.ModuleDict({\n${children.map((c) => `${inner}${pyString(c.key)}: ${render(c, inner, usesOrderedDict)},\n`).join('')}${indent}})`;
+}
+
+/** The outermost nn.Sequential a module sits in, if any. */
+function outerSequence(leaf: Leaf): Container | null {
+  let found: Container | null = null;
+  for (let c: Container | null = leaf.parent; c && c.type === 'seq'; c = c.parent) found = c;
+  return found;
+}
+
+const blockquote = (lines: string[], indent: string) => lines.map((l) => (l === '' ? '' : indent + l)).join('\n');
+
+export function emitPlan(input: BackendInput, plan: Plan, options: EmitOptions): string {
+  const helpers = new Set<HelperName>();
+  const { model } = input;
+  const graphName = model.graph.name || basename(model.file).replace(/\.[^.]*$/, '');
+  const cls = className(graphName, new Set(['Model', ...Object.keys(HELPERS)]));
+
+  // __init__
+  const usesOrderedDict = { value: false };
+  const init: string[] = [];
+  for (const child of plan.root.children) init.push(`self.${child.key} = ${render(child, '        ', usesOrderedDict)}`);
+  for (const item of plan.items) if (item.tr.kind === 'module') for (const h of item.tr.helpers ?? []) helpers.add(h);
+  const ties = plan.params.filter((p) => p.sharedWith);
+  if (ties.length > 0) init.push('# Caffe weight sharing: one parameter in several layers.');
+  for (const p of ties) {
+    const [mod, attr] = splitKey(p.key, p.item.leaf!);
+    const [fromMod, fromAttr] = splitKey(p.sharedWith!.key, p.sharedWith!.item.leaf!);
+    init.push(`${mod}.${attr} = ${fromMod}.${fromAttr}`);
+  }
+  init.push('self.reset_parameters()');
+
+  // reset_parameters
+  const resets: string[] = [];
+  for (const p of plan.params) {
+    if (p.sharedWith || isDefaultInit(p.default, p.blob.init) || !p.irShape) continue;
+    const [mod, attr] = splitKey(p.key, p.item.leaf!);
+    const weightShape = p.item.ctx.paramShapes[0];
+    const line = initLine(p.blob.init, `${mod}.${attr}`, p.irShape, weightShape?.every((d) => typeof d === 'number') ? (weightShape as number[]) : undefined);
+    line.helpers.forEach((h) => helpers.add(h));
+    resets.push(line.code);
+  }
+
+  // forward
+  const pool = new IdentifierPool();
+  const vars = new Map<Version, string>();
+  const varOf = (v: Version) => {
+    let name = vars.get(v);
+    if (name === undefined) {
+      name = pool.name(v.blob);
+      vars.set(v, name);
+    }
+    return name;
+  };
+  const args = plan.inputs.map(varOf);
+  const body: string[] = [];
+  for (const item of plan.items) body.push(...forwardLines(item, varOf));
+  const outs = plan.outputs.map(varOf);
+  body.push(outs.length === 0 ? 'return None' : outs.length === 1 ? `return ${outs[0]}` : `return ${outs.join(', ')}`);
+
+  // parameter groups
+  const mults = plan.params.filter((p) => !p.sharedWith && !p.buffer && (p.blob.lr_mult !== 1 || p.blob.decay_mult !== 1 || !p.blob.trainable));
+  const multLines = mults.map((p) => `${pyString(p.key)}: (${pyNumber(p.blob.trainable ? p.blob.lr_mult : 0)}, ${pyNumber(p.blob.decay_mult)}),`);
+
+  const out: string[] = [];
+  out.push(`# Generated by nnspec from "${pyComment(basename(model.file))}" (model "${pyComment(graphName)}").`);
+  out.push(`# A deploy model: data layers are the forward() arguments; losses, accuracy and labels are left out.`);
+  const cls_lines: string[] = [];
+  cls_lines.push(`class ${cls}(nn.Module):`);
+  cls_lines.push(`    """The network "${pyComment(graphName)}"; forward(${args.join(', ')}) returns ${outs.length === 1 ? outs[0] : `(${outs.join(', ')})`}."""`);
+  cls_lines.push('');
+  cls_lines.push('    # (lr_mult, decay_mult) of the parameters whose multipliers are not 1 (Caffe param { lr_mult decay_mult }).');
+  cls_lines.push(multLines.length === 0 ? '    PARAM_MULTS = {}' : `    PARAM_MULTS = {\n${blockquote(multLines, '        ')}\n    }`);
+  cls_lines.push('');
+  cls_lines.push('    def __init__(self):');
+  cls_lines.push('        super().__init__()');
+  cls_lines.push(blockquote(init, '        '));
+  cls_lines.push('');
+  cls_lines.push('    @torch.no_grad()');
+  cls_lines.push('    def reset_parameters(self):');
+  cls_lines.push(`        """Initialises the parameters as the spec's fillers say (the others keep PyTorch's defaults, which are the spec's)."""`);
+  cls_lines.push(resets.length === 0 ? '        pass' : blockquote(resets, '        '));
+  cls_lines.push('');
+  cls_lines.push(`    def forward(self, ${args.join(', ')}):`.replace(', )', ')'));
+  cls_lines.push(blockquote(body, '        '));
+  cls_lines.push('');
+  cls_lines.push('    def param_groups(self, base_lr, weight_decay):');
+  cls_lines.push('        """Optimizer parameter groups with the per-parameter lr and weight-decay multipliers;');
+  cls_lines.push('        parameters with lr_mult 0 (frozen in Caffe) are left out."""');
+  cls_lines.push('        groups = {}');
+  cls_lines.push('        for name, p in self.named_parameters():');
+  cls_lines.push('            lr_mult, decay_mult = self.PARAM_MULTS.get(name, (1.0, 1.0))');
+  cls_lines.push('            if lr_mult != 0:');
+  cls_lines.push('                groups.setdefault((lr_mult, decay_mult), []).append(p)');
+  cls_lines.push('        return [{"params": ps, "lr": base_lr * lr, "weight_decay": weight_decay * wd} for (lr, wd), ps in groups.items()]');
+
+  const helperText: string[] = [];
+  const all = new Set<HelperName>();
+  const add = (h: HelperName) => {
+    for (const d of HELPER_DEPENDENCIES[h] ?? []) add(d);
+    all.add(h);
+  };
+  helpers.forEach(add);
+  for (const name of Object.keys(HELPERS) as HelperName[]) if (all.has(name)) helperText.push(HELPERS[name].trim());
+
+  const tail: string[] = [];
+  tail.push(`Model = ${cls}`);
+  tail.push('');
+  tail.push('# The input shapes the spec declares (a symbolic batch size is 1 here; None: not declared).');
+  tail.push(`INPUT_SHAPES = {\n${plan.inputs.map((v) => `    ${pyString(v.blob)}: ${inputShape(v, input)},`).join('\n')}\n}`.replace('{\n\n}', '{}'));
+  tail.push('');
+  tail.push(LOAD_WEIGHTS.trim());
+  if (options.weightsFile !== undefined) {
+    tail.push('');
+    tail.push('');
+    tail.push(`WEIGHTS_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), ${pyString(options.weightsFile)})`);
+    tail.push('');
+    tail.push('');
+    tail.push('def pretrained():');
+    tail.push(`    """${cls} with the converted weights loaded, in eval mode."""`);
+    tail.push(`    return load_weights(${cls}(), WEIGHTS_FILE).eval()`);
+  }
+
+  const code = [helperText.join('\n\n\n'), cls_lines.join('\n'), tail.join('\n')].filter((s) => s !== '').join('\n\n\n');
+  const imports: string[] = ['import json'];
+  if (/\bmath\./.test(code)) imports.push('import math');
+  if (/\bos\./.test(code)) imports.push('import os');
+  imports.push('import struct');
+  if (usesOrderedDict.value) imports.push('from collections import OrderedDict');
+  const header = [...out, ...imports, '', 'import torch', 'from torch import nn', 'import torch.nn.functional as F'].join('\n');
+  return `${header}\n\n\n${code}\n`;
+}
+
+/** The module reached by a state_dict key and the attribute under it. */
+function splitKey(key: string, leaf: Leaf): [string, string] {
+  const path = modulePath(leaf);
+  return [access(leaf), key.slice(path.length + 1)];
+}
+
+function inputShape(v: Version, input: BackendInput): string {
+  let shape: (number | string)[] | null = null;
+  for (const node of input.model.graph.nodes) {
+    if ((node.op === 'input' || node.op === 'data') && node.outputs.includes(v.blob)) {
+      const report = input.reports.get(node);
+      shape = report?.outputs[node.outputs.indexOf(v.blob)]?.shape ?? null;
+    }
+  }
+  if (!shape) return 'None';
+  return pyTuple(shape.map((d, i) => (typeof d === 'number' ? String(d) : i === 0 ? '1' : 'None')));
+}
+
+function forwardLines(item: Item, varOf: (v: Version) => string): string[] {
+  const tr = item.tr;
+  const ins = item.ins.map(varOf);
+  const lhs = () => item.outs.map(varOf).join(', ');
+  switch (tr.kind) {
+    case 'drop':
+    case 'refuse':
+      return [];
+    case 'alias':
+      return item.outs.length === 0 ? [] : [`${item.outs.map(varOf).join(' = ')} = ${ins[0]}`];
+    case 'inline':
+      return item.outs.length === 0 ? [] : [`${lhs()} = ${tr.expr(ins)}`];
+    case 'module': {
+      const leaf = item.leaf!;
+      const seq = outerSequence(leaf);
+      if (seq) {
+        if (seq.members[0] !== item) return [];
+        const last = seq.members[seq.members.length - 1]!;
+        const x = tr.pre ? tr.pre(ins[0]!) : ins[0]!;
+        return [`${varOf(last.outs[0]!)} = ${access(seq)}(${x})`];
+      }
+      const call = (args: string[]) => `${access(leaf)}(${args.map((a) => (tr.pre ? tr.pre(a) : a)).join(', ')})`;
+      if (tr.post) {
+        // The crop reads the result's shape: name the result first.
+        const post = tr.post;
+        const groups = tr.perInput ? ins.map((x) => [x]) : [ins];
+        return groups.flatMap((g, i) => {
+          const y = varOf(item.outs[i]!);
+          return [`${y} = ${call(g)}`, `${y} = ${post(y)}`];
+        });
+      }
+      if (tr.perInput) return [`${lhs()} = ${ins.map((x) => call([x])).join(', ')}`];
+      return [`${lhs()} = ${call(ins)}`];
+    }
+  }
+}
+
+/** The PyTorch file for a compiled model, or null when some layer cannot be expressed (errors are in the bag). */
+export function emitPyTorchWith(input: BackendInput, options: EmitOptions = {}): string | null {
+  const before = input.diagnostics.items.filter((d) => d.severity === 'error').length;
+  const plan = planModel(input);
+  const after = input.diagnostics.items.filter((d) => d.severity === 'error').length;
+  if (after > before) return null;
+  return emitPlan(input, plan, options);
+}
