@@ -137,6 +137,15 @@ function program(): Command {
       process.exitCode = await runGraph(file, flags);
     });
 
+  cmd
+    .command('lsp')
+    .description('Run the language server (diagnostics, hover with shapes and receptive fields, formatting) over stdio, for editors.')
+    .option('--stdio', 'talk JSON-RPC over stdin/stdout (the default and only transport)')
+    .action(async () => {
+      const { runLsp } = await import('./lsp.js');
+      process.exitCode = await runLsp();
+    });
+
   return cmd;
 }
 
