@@ -18,6 +18,11 @@ const sources = [
   ...corpusFiles()
     .filter((f) => !f.includes('ResNet-152'))
     .map((f) => ({ path: f, text: readFileSync(join(CORPUS, f), 'utf8') })),
+  // Caffe nets of our own, so that the Caffe properties run without the shared corpus too.
+  ...['tests/fixtures/caffe/all-layers.prototxt', 'tests/fixtures/weights/tiny.prototxt', 'tests/fixtures/broken/legacy.prototxt', 'tests/fixtures/broken/caffe-semantics.prototxt'].map((f) => ({
+    path: f,
+    text: readFileSync(join(ROOT, f), 'utf8'),
+  })),
 ];
 
 /** Rough tokens (enough to mutate text the way an editor or a bad merge would). */

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { applyFixes } from '../../src/lint/lint.js';
 import { cli, ROOT } from '../helpers.js';
 import { codes, lintInProcess, problems } from './lint-runner.js';
-import { CLEAN, DROPOUT, HEAD, ONE_WARNING, PYTHON, RELU, listAll, quiet, quietTmp, tmp, tree } from './tooling-kit.js';
+import { CLEAN, DROPOUT, HEAD, ONE_WARNING, PYTHON, RELU, listAll, quiet, quietTmp, tmp, tree, UNPRIVILEGED } from './tooling-kit.js';
 
 vi.mock('../../src/lint/rules/index.js', async () => (await import('./tooling-kit.js')).testCatalogue());
 
@@ -137,19 +137,17 @@ describe('nnspec lint --fix (the built CLI)', () => {
     expect(listAll(dir)).toEqual(['net.prototxt', 'nnspec.config.json']);
   });
 
-  it('exits 2 and leaves the file unchanged when its directory is read-only', () => {
+  it.skipIf(UNPRIVILEGED.skip !== null)('exits 2 and leaves the file unchanged when its directory is read-only', () => {
     const text = `${HEAD}# nnspec-disable-next-line caffe/python-layer\n${RELU('r')}\n`;
     const top = tmp();
     const dir = tree(join(top, 'ro'), { 'nnspec.config.json': quiet(), 'net.prototxt': text });
     chmodSync(top, 0o755);
     chmodSync(dir, 0o555);
     dirs.push(dir);
-    // root writes anywhere: run the command as an unprivileged user then.
-    const asRoot = process.getuid?.() === 0;
     const r = spawnSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'lint', '--fix', join(dir, 'net.prototxt')], {
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },
-      ...(asRoot ? { uid: 65534, gid: 65534 } : {}),
+      ...UNPRIVILEGED.options,
     });
     expect(r.error).toBeUndefined();
     expect(r.status).toBe(2);

@@ -7,6 +7,7 @@
  *
  * so that the tooling is tested against rules that do not change while the real catalogue grows.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -184,3 +185,19 @@ export const TEST_RULES = [lowercaseNames, dropoutHere, maxLayers, pythonLayers,
 export function testCatalogue(): { RULES: readonly Rule<never>[] } {
   return { RULES: TEST_RULES };
 }
+
+/**
+ * Permission tests need a user that permissions apply to. Root reads and writes anything, so as
+ * root the CLI runs as `nobody`, who must then be able to reach the built CLI: a checkout inside
+ * a private directory (mktemp's are mode 700) is out of its reach, and those tests are skipped.
+ */
+export const UNPRIVILEGED: { options: { uid?: number; gid?: number }; skip: string | null } = (() => {
+  if (process.getuid?.() !== 0) return { options: {}, skip: null };
+  const options = { uid: 65534, gid: 65534 };
+  const main = join(ROOT, 'dist/cli/main.js');
+  const probe = spawnSync(process.execPath, ['-e', `require('node:fs').accessSync(${JSON.stringify(main)}, require('node:fs').constants.R_OK)`], options);
+  if (probe.status === 0) return { options, skip: null };
+  const skip = `running as root, and user nobody (uid 65534), who permission tests run as, cannot read ${main}; permission tests are skipped`;
+  console.warn(`[lint permission tests] skipped: ${skip}`);
+  return { options, skip };
+})();
