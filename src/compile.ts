@@ -45,6 +45,11 @@ export interface CompileOptions {
   analyze?: boolean;
   /** Receives each node's shapes, receptive fields and cost, in order. */
   onReport?: (report: NodeReport) => void;
+  /**
+   * The file's text, used instead of reading `path` (an editor's unsaved buffer, for `nnspec
+   * lsp`); `path` still names the file in diagnostics and picks the dialect.
+   */
+  text?: string;
 }
 
 export interface CompileResult {
@@ -57,7 +62,11 @@ export interface CompileResult {
 }
 
 export async function compileFile(path: string, options: CompileOptions = {}): Promise<CompileResult> {
-  return compileDecoded(path, readSourceFile(path), options);
+  return compileDecoded(path, sourceOf(path, options), options);
+}
+
+function sourceOf(path: string, options: CompileOptions): DecodedText {
+  return options.text !== undefined ? decodedString(options.text) : readSourceFile(path);
 }
 
 export async function compileText(path: string, text: string, options: CompileOptions = {}): Promise<CompileResult> {
@@ -216,7 +225,7 @@ export async function forEachNetState(
   run: (result: CompileResult) => Diagnostic[],
   setup: () => Partial<CompileOptions> = () => ({}),
 ): Promise<CheckResult> {
-  const decoded = readSourceFile(path);
+  const decoded = sourceOf(path, options);
   const first = await compileDecoded(path, decoded, { ...options, ...setup() });
   const explicit = options.phase !== undefined || options.stages !== undefined;
   if (!first.ruleStages || explicit) {

@@ -5,8 +5,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
-import { detectDialect } from '../dialects/detect.js';
+import { parserFor } from '../format/parser-for.js';
 import { formatStylish } from '../diagnostics/format.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { firstInvalidUtf8 } from '../io/read-source.js';
@@ -19,13 +18,6 @@ export interface FmtFlags {
   check?: boolean;
   stdout?: boolean;
   color?: boolean;
-}
-
-function parserFor(path: string, text: string): 'nnspec' | 'prototxt' {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.nnspec') return 'nnspec';
-  if (ext === '.prototxt' || ext === '.pbtxt') return 'prototxt';
-  return detectDialect(path, text) === 'nnspec' ? 'nnspec' : 'prototxt';
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

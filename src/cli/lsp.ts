@@ -1,7 +1,8 @@
-/** Placeholder until the language server lands (being written now). */
-import { EXIT_USAGE } from './exit-codes.js';
-
+/**
+ * `nnspec lsp --stdio`: the language server for editors (src/lsp/server.ts), loaded only when
+ * this command runs so that no other command pays for vscode-languageserver.
+ */
 export async function runLsp(): Promise<number> {
-  process.stderr.write('nnspec: lsp is not available yet\n');
-  return EXIT_USAGE;
+  const { startServer } = await import('../lsp/server.js');
+  return startServer();
 }
