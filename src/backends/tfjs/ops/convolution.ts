@@ -1,0 +1,132 @@
+/**
+ * Convolutions, channels-last. tfjs has no grouped convolution, so groups become a depthwise
+ * convolution (groups = input channels) or split → conv → concat; explicit (possibly
+ * asymmetric) padding is a tf.pad before a VALID convolution; tfjs refuses strides and
+ * dilations both above 1, so those run at stride 1 and are subsampled.
+ */
+import type * as TF from '@tensorflow/tfjs-core';
+import { cl, clValue } from '../layout.js';
+import { unsupported, type Lower, type Tensor, type Tf } from '../types.js';
+import { oneD } from './one-d.js';
+
+type T4 = TF.Tensor4D;
+type Pair = [number, number];
+
+const pair = (v: number[]): Pair => [v[0]!, v[1]!];
+
+/** Refuses what the lowering does not handle: non-2-D windows, a channel axis other than 1. */
+function windowCheck(a: { kernel: number[]; axis: number }, what: string): string | null {
+  if (a.axis !== 1) return `${what} with the channel axis at ${a.axis}`;
+  if (a.kernel.length !== 2) return `${what} over ${a.kernel.length} spatial axes (1-D and 2-D are lowered)`;
+  return null;
+}
+
+/** Zero padding of the spatial axes of an NHWC tensor (begin/end per axis). */
+export function padSpatial(tf: Tf, x: T4, begin: number[], end: number[], value = 0): T4 {
+  if (begin.every((p) => p === 0) && end.every((p) => p === 0)) return x;
+  return tf.pad(x, [[0, 0], [begin[0]!, end[0]!], [begin[1]!, end[1]!], [0, 0]], value);
+}
+
+/** Keeps every `stride`-th row and column (for strided dilated convolutions). */
+function subsample(tf: Tf, y: T4, stride: Pair): T4 {
+  if (stride[0] === 1 && stride[1] === 1) return y;
+  return tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, stride[0], stride[1], 1]) as T4;
+}
+
+/** conv2d of a padded NHWC input with an IR weight [O, C/groups, kh, kw]. */
+export function convNHWC(tf: Tf, x: T4, weight: Tensor, stride: Pair, dilation: Pair, groups: number): T4 {
+  const dilated = dilation[0] > 1 || dilation[1] > 1;
+  const both = dilated && (stride[0] > 1 || stride[1] > 1);
+  const s: Pair = both ? [1, 1] : stride;
+  const c = x.shape[3];
+  const [o, cg] = weight.shape as number[];
+  let y: T4;
+  if (groups === 1) {
+    y = tf.conv2d(x, tf.transpose(weight, [2, 3, 1, 0]) as T4, s, 'valid', 'NHWC', dilation);
+  } else if (groups === c && cg === 1) {
+    // Output channel c·m + j of a depthwise convolution is group c's j-th: PyTorch's order too.
+    const filter = tf.transpose(tf.reshape(weight, [c, o! / c, weight.shape[2]!, weight.shape[3]!]), [2, 3, 0, 1]) as T4;
+    y = tf.depthwiseConv2d(x, filter, s, 'valid', 'NHWC', dilation);
+  } else {
+    const xs = tf.split(x, groups, 3);
+    const ws = tf.split(weight, groups, 0);
+    y = tf.concat(xs.map((xi, i) => tf.conv2d(xi as T4, tf.transpose(ws[i]!, [2, 3, 1, 0]) as T4, s, 'valid', 'NHWC', dilation) as T4), 3);
+  }
+  return both ? subsample(tf, y, stride) : y;
+}
+
+export const conv: Lower<'conv'> = (node, info) => {
+  const a = node.attrs;
+  const lowered1d = oneD(node, info, conv);
+  if (lowered1d) return lowered1d;
+  const refused = windowCheck(a, 'convolution');
+  if (refused) return unsupported(refused);
+  return (inputs, { tf, param }) =>
+    inputs.map((v) => {
+      const x = padSpatial(tf, cl(tf, v) as T4, a.pad_begin, a.pad_end);
+      const y = convNHWC(tf, x, param('weight'), pair(a.stride), pair(a.dilation), a.groups);
+      return clValue(a.bias ? tf.add(y, param('bias')) : y);
+    });
+};
+
+/** Inserts d − 1 zeros between the entries of `axis` (kernel dilation for transposed convolution). */
+function dilateAxis(tf: Tf, t: Tensor, axis: number, d: number): Tensor {
+  if (d === 1) return t;
+  const shape = t.shape;
+  const n = shape[axis]!;
+  const expanded = tf.expandDims(t, axis + 1);
+  const pads = expanded.shape.map((_, i): [number, number] => (i === axis + 1 ? [0, d - 1] : [0, 0]));
+  const spread = tf.reshape(tf.pad(expanded, pads), [...shape.slice(0, axis), n * d, ...shape.slice(axis + 1)]);
+  return tf.slice(spread, shape.map(() => 0), shape.map((s, i) => (i === axis ? (n - 1) * d + 1 : s)));
+}
+
+/**
+ * Transposed convolution as tfjs's conv2dTranspose over the full output ((in − 1)·stride + extent),
+ * then cropped by pad_begin/pad_end; output_padding past the full output is zeros (plus the bias),
+ * as in PyTorch.
+ */
+export const conv_transpose: Lower<'conv_transpose'> = (node, info) => {
+  const a = node.attrs;
+  const lowered1d = oneD(node, info, conv_transpose);
+  if (lowered1d) return lowered1d;
+  const refused = windowCheck(a, 'transposed convolution');
+  if (refused) return unsupported(refused);
+  return (inputs, { tf, param }) =>
+    inputs.map((v) => {
+      const x = cl(tf, v) as T4;
+      const [n, h, w] = x.shape;
+      const weight = param('weight');
+      const og = weight.shape[1]!;
+      const kernel = dilateAxis(tf, dilateAxis(tf, weight, 2, a.dilation[0]!), 3, a.dilation[1]!);
+      const [kh, kw] = [kernel.shape[2]!, kernel.shape[3]!];
+      const full: [number, number, number, number] = [n, (h - 1) * a.stride[0]! + kh, (w - 1) * a.stride[1]! + kw, og];
+      const xs = a.groups === 1 ? [x] : tf.split(x, a.groups, 3);
+      const ks = a.groups === 1 ? [kernel] : tf.split(kernel, a.groups, 0);
+      const parts = xs.map((xi, i) => tf.conv2dTranspose(xi as T4, tf.transpose(ks[i]!, [2, 3, 1, 0]) as T4, full, pair(a.stride), 'valid') as T4);
+      let y: T4 = parts.length === 1 ? parts[0]! : tf.concat(parts, 3);
+      const want = [0, 1].map((i) => full[i + 1]! - a.pad_begin[i]! - a.pad_end[i]! + (a.output_padding[i] ?? 0));
+      const extra = [0, 1].map((i) => Math.max(0, a.pad_begin[i]! + want[i]! - full[i + 1]!));
+      y = padSpatial(tf, y, [0, 0], extra);
+      y = tf.slice(y, [0, a.pad_begin[0]!, a.pad_begin[1]!, 0], [n, want[0]!, want[1]!, og * a.groups]);
+      return clValue(a.bias ? tf.add(y, param('bias')) : y);
+    });
+};
+
+/**
+ * Caffe Im2col: column c·kh·kw + i·kw + j holds input channel c at kernel offset (i, j), which is
+ * what a depthwise convolution with one-hot filters gives, channel c's filters in order.
+ */
+export const im2col: Lower<'im2col'> = (node) => {
+  const a = node.attrs;
+  const refused = windowCheck(a, 'Im2col');
+  if (refused) return unsupported(refused);
+  return ([v], { tf }) => {
+    const x = padSpatial(tf, cl(tf, v!) as T4, a.pad_begin, a.pad_end);
+    const c = x.shape[3];
+    const [kh, kw] = pair(a.kernel);
+    const k = kh * kw;
+    const eye = tf.reshape(tf.eye(k), [kh, kw, 1, k]);
+    const filter = tf.tile(eye, [1, 1, c, 1]) as T4;
+    return [clValue(convNHWC(tf, x, tf.reshape(tf.transpose(filter, [2, 3, 0, 1]), [c * k, 1, kh, kw]), pair(a.stride), pair(a.dilation), c))];
+  };
+};

@@ -1,0 +1,255 @@
+"""Reference forward passes for tests/backends/tfjs/*.test.ts, under the system's torch.
+
+Reads a JSON job on stdin: {"cases": [...]}; each case gives raw little-endian float32 files as
+[path, shape] pairs. A "module" case imports an emitted PyTorch file, loads its weights with the
+file's own load_weights (eval mode) and runs forward on the inputs. An "op" case computes one
+operation straight from torch.nn.functional (or Caffe's loops), never from nnspec's code. Each
+case's reference outputs are compared with the tfjs outputs given; prints {id: {"rel": [...],
+"max_abs": [...]}} or {id: {"error": text}}. Exits 3 with {"skip": reason} without torch.
+"""
+import importlib.util
+import json
+import math
+import sys
+import traceback
+
+try:
+    import torch
+    import torch.nn.functional as F
+except Exception as e:  # noqa: BLE001 - any import failure means "no torch here"
+    print(json.dumps({"skip": "import torch failed: %s" % e}))
+    sys.exit(3)
+
+torch.set_num_threads(2)
+
+
+def read(pair):
+    path, shape = pair
+    with open(path, "rb") as f:
+        data = bytearray(f.read())
+    flat = torch.frombuffer(data, dtype=torch.float32) if data else torch.empty(0)
+    return flat.reshape(shape)
+
+
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_module(case, index):
+    module = load(case["file"], "tfjs_ref_%d" % index)
+    model = module.Model()
+    module.load_weights(model, case["weights"])
+    model.eval()
+    inputs = {name: read(pair) for name, pair in case["inputs"].items()}
+    args = [inputs[name] for name in module.INPUT_SHAPES]
+    # A softmax output of random weights says little (it saturates or is uniform), so the
+    # inputs of the module's torch.softmax calls are compared too, in call order.
+    seen = []
+    softmax = torch.softmax
+
+    def recording(x, *rest, **kw):
+        seen.append(x)
+        return softmax(x, *rest, **kw)
+
+    torch.softmax = recording
+    try:
+        with torch.no_grad():
+            out = model(*args)
+    finally:
+        torch.softmax = softmax
+    outs = list(out) if isinstance(out, tuple) else [out]
+    return outs + seen[: case.get("softmax_inputs", 0)]
+
+
+# ---- single operations, from their definitions ----
+
+
+def caffe_pool(x, mode, k, s, pb, pe, rounding, include_pad):
+    """pooling_layer.cpp's loops, with the IR's begin/end padding and rounding rules."""
+    n, c, h, w = x.shape
+
+    def size(length, k, s, b, e):
+        span = length + b + e - k
+        if rounding == "floor":
+            return span // s + 1
+        out = -(-span // s) + 1
+        if (rounding == "ceil" or b > 0 or e > 0 or pb[0] > 0 or pb[1] > 0 or pe[0] > 0 or pe[1] > 0) and (out - 1) * s >= length + b:
+            out -= 1
+        return out
+
+    oh, ow = size(h, k[0], s[0], pb[0], pe[0]), size(w, k[1], s[1], pb[1], pe[1])
+    y = torch.empty(n, c, oh, ow, dtype=torch.float64)
+    xd = x.double()
+    for i in range(oh):
+        for j in range(ow):
+            hs, ws = i * s[0] - pb[0], j * s[1] - pb[1]
+            he, we = min(hs + k[0], h + pe[0]), min(ws + k[1], w + pe[1])
+            area = (he - hs) * (we - ws)
+            hs0, ws0, he0, we0 = max(hs, 0), max(ws, 0), min(he, h), min(we, w)
+            win = xd[:, :, hs0:he0, ws0:we0]
+            if mode == "max":
+                y[:, :, i, j] = win.amax(dim=(2, 3))
+            else:
+                divisor = area if include_pad else (he0 - hs0) * (we0 - ws0)
+                y[:, :, i, j] = win.sum(dim=(2, 3)) / divisor
+    return y.float()
+
+
+def run_op(case):
+    t = {name: read(pair) for name, pair in case["tensors"].items()}
+    a = case.get("attrs", {})
+    op = case["op"]
+    x = t.get("x")
+    if op == "pool":
+        return [caffe_pool(x, a["mode"], a["kernel"], a["stride"], a["pad_begin"], a["pad_end"], a["rounding"], a["count_include_pad"])]
+    if op == "conv":
+        pb, pe = a["pad_begin"], a["pad_end"]
+        xp = F.pad(x, [pb[1], pe[1], pb[0], pe[0]])
+        return [F.conv2d(xp, t["weight"], t.get("bias"), stride=a["stride"], dilation=a["dilation"], groups=a["groups"])]
+    if op == "spp":
+        # spp_layer.cpp: level l pools to 2^l bins with kernel ceil(size / bins), stride kernel, pad (kernel * bins - size + 1) // 2.
+        h, w = x.shape[2:]
+        levels = []
+        for level in range(a["pyramid_height"]):
+            bins = 2 ** level
+            k = [math.ceil(h / bins), math.ceil(w / bins)]
+            pad = [(k[0] * bins - h + 1) // 2, (k[1] * bins - w + 1) // 2]
+            levels.append(caffe_pool(x, a["mode"], k, k, pad, pad, "caffe", True).flatten(1))
+        return [torch.cat(levels, 1)]
+    if op == "conv1d":
+        xp = F.pad(x, [a["pad_begin"][0], a["pad_end"][0]])
+        return [F.conv1d(xp, t["weight"], t.get("bias"), stride=a["stride"], dilation=a["dilation"], groups=a["groups"])]
+    if op == "pool1d":
+        two = lambda v, fill: [fill] + list(v)  # noqa: E731
+        y = caffe_pool(x.unsqueeze(2), a["mode"], two(a["kernel"], 1), two(a["stride"], 1), two(a["pad_begin"], 0), two(a["pad_end"], 0), a["rounding"], a["count_include_pad"])
+        return [y.squeeze(2)]
+    if op == "conv_transpose1d":
+        return [F.conv_transpose1d(x, t["weight"], t.get("bias"), stride=a["stride"], padding=a["pad"], output_padding=a["output_padding"], groups=a["groups"], dilation=a["dilation"])]
+    if op == "conv_transpose":
+        return [F.conv_transpose2d(x, t["weight"], t.get("bias"), stride=a["stride"], padding=a["pad"], output_padding=a["output_padding"], groups=a["groups"], dilation=a["dilation"])]
+    if op == "lrn":
+        if a["region"] == "across_channels":
+            return [F.local_response_norm(x, a["size"], alpha=a["alpha"], beta=a["beta"], k=a["k"])]
+        p = (a["size"] - 1) // 2
+        sq = F.avg_pool2d(F.pad(x * x, [p, p, p, p]), a["size"], 1)
+        return [x * (1 + a["alpha"] * sq).pow(-a["beta"])]
+    if op == "linear_after_conv":
+        # The IR flattens (C, H, W) row-major: torch's flatten of an NCHW tensor.
+        y = F.conv2d(x, t["cw"], t["cb"])
+        return [F.linear(torch.flatten(y, 1), t["weight"], t["bias"])]
+    if op == "batchnorm_train":
+        rm, rv = t["running_mean"].clone(), t["running_var"].clone()
+        y = F.batch_norm(x, rm, rv, t["weight"], t["bias"], True, a["momentum"], a["eps"])
+        return [y, rm, rv]
+    if op == "softmax_loss":
+        labels = t["labels"].long()
+        flat = x.movedim(1, -1).reshape(-1, x.shape[1])
+        lab = labels.reshape(-1)
+        total = F.cross_entropy(flat, lab, ignore_index=a["ignore_label"], reduction="sum")
+        valid = (lab != a["ignore_label"]).sum().item()
+        return [total / max(1, valid)]
+    if op == "activations":
+        return [
+            F.gelu(x), F.gelu(x, approximate="tanh"), F.selu(x), F.elu(x, 0.7), F.leaky_relu(x, 0.1),
+            F.relu6(x), x * torch.sigmoid(2.0 * x), F.softplus(x), F.prelu(x, t["slope"]),
+            x.reshape(x.shape[0], x.shape[1] // 2, 2, *x.shape[2:]).amax(2),
+            torch.softmax(x, 1),
+        ]
+    if op == "tensor_ops":
+        y, r = t["y"], t["r"]
+        top = torch.topk(x.reshape(x.shape[0], -1), 3, dim=1)
+        return [
+            x[:, :, 1:4, 2:4],
+            x[:, :2], x[:, 2:5], x[:, 5:],
+            torch.cat([x[:, 5:], x[:, :2], y], 1),
+            2 * x - 0.5 * y, x * y, torch.maximum(x, y),
+            x.repeat(1, 2, 1, 1),
+            0.5 * (x * x).sum((2, 3)), x.mean((1, 2, 3)),
+            torch.topk(x, 2, dim=1).indices.float(),
+            torch.stack([top.indices.float(), top.values], 1).reshape(x.shape[0], 2, 3, 1),
+            x.flatten(1, 2), x.reshape(x.shape[0], -1, 10),
+            x * t["sw"][None, :, :, None] + t["sb"][None, :, :, None],
+            x + t["bb"][None, None],
+            (1 + 0.5 * x) ** 2, 2 ** (0.1 + 0.5 * x), torch.log(x + 2) / math.log(10),
+            (x > 0.2).float(), x.abs(),
+            torch.softmax(x, 2),
+            (x - x.mean((2, 3), keepdim=True)) / (((x - x.mean((2, 3), keepdim=True)) ** 2).mean((2, 3), keepdim=True).sqrt() + 1e-9),
+            x.mean((2, 3), keepdim=True), F.adaptive_max_pool2d(x, (2, 3)), F.adaptive_avg_pool2d(x, (3, 3)),
+            F.unfold(x, 2).reshape(x.shape[0], x.shape[1] * 4, 4, 3),
+        ]
+    if op == "losses":
+        p, q, labels = x, t["y"], t["labels"].long()
+        n = p.shape[0]
+        target = torch.sigmoid(q)
+        flat = p.reshape(n, -1)
+        own = flat.gather(1, labels[:, None])
+        return [
+            ((p - q) ** 2).sum() / (2 * n),
+            F.binary_cross_entropy_with_logits(p, target, reduction="sum") / n,
+            ((flat > own).sum(1) < 3).float().mean(),
+            torch.clamp(1 + flat * (1 - 2 * F.one_hot(labels, flat.shape[1])), min=0).sum() / n,
+        ]
+    raise ValueError("unknown op case %s" % op)
+
+
+def compare(ours, theirs):
+    rel, max_abs = [], []
+    for a, b in zip(ours, theirs):
+        if list(a.shape) != list(b.shape):
+            raise ValueError("output %d: tfjs shape %s, torch shape %s" % (len(rel) + 1, list(a.shape), list(b.shape)))
+        b = b.detach().float()
+        diff = (a - b).abs().max().item() if a.numel() else 0.0
+        scale = b.abs().max().item() if b.numel() else 0.0
+        max_abs.append(diff)
+        rel.append(diff / scale if scale > 0 else diff)
+    return rel, max_abs
+
+
+def run_gradients(case, index):
+    """Gradients of sum(outputs · weights) in training mode (batch statistics, dropout off)."""
+    module = load(case["file"], "tfjs_grad_%d" % index)
+    model = module.Model()
+    module.load_weights(model, case["weights"])
+    model.train()
+    for m in model.modules():
+        if "Dropout" in type(m).__name__:
+            m.eval()
+    inputs = {name: read(pair) for name, pair in case["inputs"].items()}
+    out = model(*[inputs[name] for name in module.INPUT_SHAPES])
+    outs = list(out) if isinstance(out, tuple) else [out]
+    loss = sum((o * read(w)).sum() for o, w in zip(outs, case["output_weights"]))
+    loss.backward()
+    theirs = dict(model.named_parameters())
+    ours = module._read_safetensors(case["grads"])
+    missing = sorted(k for k, p in theirs.items() if p.requires_grad and k not in ours)
+    if missing:
+        raise ValueError("tfjs gave no gradient for %s" % ", ".join(missing))
+    keys = sorted(ours)
+    rel, max_abs = compare([ours[k] for k in keys], [theirs[k].grad for k in keys])
+    return {"rel": rel, "max_abs": max_abs, "keys": keys, "shapes": [list(ours[k].shape) for k in keys]}
+
+
+def main():
+    job = json.load(sys.stdin)
+    results = {}
+    for index, case in enumerate(job["cases"]):
+        try:
+            if case["kind"] == "gradients":
+                results[case["id"]] = run_gradients(case, index)
+                continue
+            reference = run_module(case, index) if case["kind"] == "module" else run_op(case)
+            ours = [read(pair) for pair in case["outputs"]]
+            if len(ours) != len(reference):
+                raise ValueError("tfjs gave %d outputs, torch %d" % (len(ours), len(reference)))
+            shapes = [list(r.shape) for r in reference]
+            rel, max_abs = compare(ours, reference)
+            results[case["id"]] = {"rel": rel, "max_abs": max_abs, "shapes": shapes}
+        except Exception:  # noqa: BLE001 - reported per case
+            results[case["id"]] = {"error": traceback.format_exc()}
+    print(json.dumps(results))
+
+
+main()

@@ -1,0 +1,50 @@
+/**
+ * Whole nets for the comparisons: compiled at batch 2 (by default) and the smallest image size
+ * they accept, with their constant-initialised blobs perturbed so that biases and BatchNorm
+ * statistics take part.
+ */
+import { prepareBackendInput, type BackendInput } from '../../../src/backends/backend.js';
+import type { LoweredModel } from '../../../src/backends/tfjs/index.js';
+import type { Shape } from '../../../src/ir/dims.js';
+import { random, TF } from './harness.js';
+
+export const BATCH = 2;
+/** Spatial sizes tried in turn: the first the net accepts is used (fixed-size heads need 224). */
+const SIZES = [32, 64, 67, 96, 128, 160, 224, 227];
+
+/** The net with its inputs at batch 2 and the smallest spatial size it accepts. */
+export async function prepare(path: string, options: { batch?: number; minSize?: number } = {}): Promise<BackendInput | string> {
+  const batch = options.batch ?? BATCH;
+  const first = await prepareBackendInput(path);
+  if (!first.input) return first.diagnostics.items.map((d) => d.message).join('; ');
+  const declared = new Map<string, Shape>();
+  for (const node of first.input.model.graph.nodes) {
+    if (node.op !== 'input' && node.op !== 'data') continue;
+    node.outputs.forEach((b, i) => {
+      const s = first.input!.reports.get(node)?.outputs[i]?.shape;
+      if (s) declared.set(b, s);
+    });
+  }
+  for (const size of SIZES.filter((n) => n >= (options.minSize ?? 0))) {
+    const shapes = new Map<string, Shape>();
+    for (const [b, s] of declared) shapes.set(b, [batch, ...s.slice(1, 2), ...s.slice(2).map((d) => (typeof d === 'number' && d <= size ? d : size))]);
+    const { input } = await prepareBackendInput(path, { inputShapes: shapes });
+    if (input) return input;
+  }
+  return `none of the sizes ${SIZES.join(', ')} fits`;
+}
+
+/** Perturbs constant-initialised blobs (biases, BatchNorm statistics) so that they are exercised. */
+export function randomiseConstants(lowered: LoweredModel, input: BackendInput): void {
+  let seed = 1000;
+  for (const node of input.model.graph.nodes) {
+    for (const blob of node.params) {
+      const p = lowered.params.get(node.name, blob.name);
+      if (!p || p.sharedWith || blob.init.type !== 'constant') continue;
+      const shape = p.variable.shape;
+      const value = blob.name === 'running_var' ? random(shape, seed++, 0.5, 1.5) : blob.name === 'scale_factor' ? TF.ones(shape) : TF.add(random(shape, seed++, -0.5, 0.5), blob.init.value);
+      p.variable.assign(value);
+    }
+  }
+}
+
