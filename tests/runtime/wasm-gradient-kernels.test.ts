@@ -1,0 +1,251 @@
+// The gradient kernels nnspec registers for tfjs-backend-wasm must give what tfjs's
+// reference `cpu` backend gives, over a grid of small shapes, strides and pads; and the
+// gradients of a small CNN loss must agree between wasm and cpu.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/runtime/backend.js';
+import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from '../../src/runtime/conv-backprop.js';
+import type { Tensor, Tensor4D, Tf } from '../../src/runtime/tf.js';
+
+let tf: Tf;
+beforeAll(async () => {
+  tf = (await selectBackend({ backend: 'wasm', threads: 1 })).tf;
+});
+
+/** Deterministic values in [-1, 1) (a small LCG), so failures reproduce. */
+function values(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = s / 2 ** 31 - 1;
+  }
+  return out;
+}
+
+type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
+
+/** Runs `f` on one backend with fresh tensors and returns plain arrays. */
+function on(backend: 'cpu' | 'wasm', f: () => Tensor | Tensor[]): Float32Array[] {
+  tf.setBackend(backend);
+  return tf.tidy(() => [f()].flat().map((t) => t.dataSync() as Float32Array));
+}
+
+function expectClose(actual: Float32Array, expected: Float32Array, rel = 1e-4): void {
+  expect(actual.length).toBe(expected.length);
+  let scale = 0;
+  let err = 0;
+  for (let i = 0; i < expected.length; i++) {
+    scale = Math.max(scale, Math.abs(expected[i]!));
+    err = Math.max(err, Math.abs(actual[i]! - expected[i]!));
+  }
+  expect(err).toBeLessThanOrEqual(rel * Math.max(scale, 1e-6));
+  expect(scale).toBeGreaterThan(0);
+}
+
+interface Case {
+  n: number;
+  h: number;
+  w: number;
+  ci: number;
+  k: [number, number];
+  co: number;
+  strides: [number, number];
+  pad: Pad;
+}
+
+const explicitPad: Pad = [[0, 0], [1, 0], [2, 1], [0, 0]];
+const cases: Case[] = [];
+for (const k of [[1, 1], [3, 3], [3, 2], [5, 5]] as [number, number][]) {
+  for (const strides of [[1, 1], [2, 2], [2, 1]] as [number, number][]) {
+    for (const pad of ['valid', 'same', 1, explicitPad] as Pad[]) {
+      cases.push({ n: 2, h: 9, w: 7, ci: 3, k, co: 4, strides, pad });
+    }
+  }
+}
+
+function outShape(c: Case, dil = 1): [number, number, number, number] {
+  const info = tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [c.k[0], c.k[1], c.ci, c.co], c.strides, dil, c.pad);
+  return [c.n, info.outHeight, info.outWidth, c.co];
+}
+
+describe('registered wasm kernels equal the cpu kernels', () => {
+  it.each(cases)('Conv2DBackpropFilter %#: %o', (c) => {
+    const filterShape = [c.k[0], c.k[1], c.ci, c.co];
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape };
+    const run = () => {
+      const x = tf.tensor4d(values(c.n * c.h * c.w * c.ci, 1), [c.n, c.h, c.w, c.ci]);
+      const dy = tf.tensor(values(outShape(c).reduce((a, b) => a * b), 2), outShape(c));
+      return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as Tensor;
+    };
+    expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+  });
+
+  it.each(cases)('Conv2DBackpropInput %#: %o', (c) => {
+    const inputShape = [c.n, c.h, c.w, c.ci];
+    const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape };
+    const run = () => {
+      const filter = tf.tensor4d(values(c.k[0] * c.k[1] * c.ci * c.co, 3), [c.k[0], c.k[1], c.ci, c.co]);
+      const dy = tf.tensor(values(outShape(c).reduce((a, b) => a * b), 4), outShape(c));
+      return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, attrs) as Tensor;
+    };
+    expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+  });
+
+  const depthwise = cases.filter((c) => c.strides[0] === c.strides[1]); // tfjs depthwise needs equal strides
+  for (const mult of [1, 2]) {
+    it.each(depthwise)(`DepthwiseConv2dNativeBackpropFilter ×${mult} %#: %o`, (c) => {
+      const filterShape = [c.k[0], c.k[1], c.ci, mult];
+      const dyShape = outShape({ ...c, co: c.ci * mult });
+      const attrs = { strides: c.strides, dilations: 1, pad: c.pad, filterShape };
+      const run = () => {
+        const x = tf.tensor4d(values(c.n * c.h * c.w * c.ci, 5), [c.n, c.h, c.w, c.ci]);
+        const dy = tf.tensor(values(dyShape.reduce((a, b) => a * b), 6), dyShape);
+        return tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs) as Tensor;
+      };
+      expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+    });
+
+    it.each(depthwise)(`DepthwiseConv2dNativeBackpropInput ×${mult} %#: %o`, (c) => {
+      const dyShape = outShape({ ...c, co: c.ci * mult });
+      const attrs = { strides: c.strides, dilations: 1, pad: c.pad, inputShape: [c.n, c.h, c.w, c.ci] };
+      const run = () => {
+        const filter = tf.tensor4d(values(c.k[0] * c.k[1] * c.ci * mult, 7), [c.k[0], c.k[1], c.ci, mult]);
+        const dy = tf.tensor(values(dyShape.reduce((a, b) => a * b), 8), dyShape);
+        return tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter }, attrs) as Tensor;
+      };
+      expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+    });
+  }
+
+  // Inputs rounded to one decimal, so windows often hold tied maxima: the gradient must
+  // go to the first of them, as on cpu.
+  const pools: [number | [number, number], number | [number, number], Pad, 'floor' | 'ceil' | undefined][] = [];
+  for (const k of [2, 3, [3, 2]] as (number | [number, number])[])
+    for (const s of [1, 2, [2, 1]] as (number | [number, number])[])
+      for (const [pad, rounding] of [['valid', undefined], ['same', undefined], [explicitPad, undefined]] as [Pad, 'ceil' | undefined][])
+        pools.push([k, s, pad, rounding]);
+  it.each(pools)('MaxPoolGrad filter %o strides %o pad %o rounding %o', (k, s, pad, rounding) => {
+    const run = () => {
+      const x = tf.tensor4d(values(2 * 9 * 8 * 3, 21), [2, 9, 8, 3]).mul(10).round().div(10);
+      const y = tf.maxPool(x as Tensor4D, k, s, pad as 'valid', rounding);
+      const dy = tf.tensor(values(y.size, 22), y.shape);
+      const attrs = { filterSize: k, strides: s, pad, dimRoundingMode: rounding } as never;
+      return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs) as Tensor;
+    };
+    expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+  });
+
+  it('UnsortedSegmentSum (the gradient of gather)', () => {
+    const run = () => {
+      const table = tf.tensor2d(values(10 * 4, 9), [10, 4]);
+      const ids = tf.tensor1d([3, 1, 3, 9, 0, 3], 'int32');
+      return tf.grad((t: Tensor) => tf.gather(t, ids).square().sum())(table);
+    };
+    expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+  });
+});
+
+describe('dilated backprops (which tfjs cannot differentiate itself)', () => {
+  // A conv with dilation d is a conv with the zero-interleaved ("dilated") filter, which
+  // the cpu kernels handle at dilation 1: that is the reference.
+  const dilated = cases.filter((c) => c.k[0] > 1 && c.pad !== 'same').slice(0, 12);
+  const d = 2;
+  const spread = (f: Tensor4D, kh: number, kw: number): Tensor4D => {
+    const [, , ci, co] = f.shape;
+    const big = tf.buffer([(kh - 1) * d + 1, (kw - 1) * d + 1, ci, co]);
+    const src = f.bufferSync();
+    for (let i = 0; i < kh; i++)
+      for (let j = 0; j < kw; j++)
+        for (let a = 0; a < ci; a++) for (let b = 0; b < co; b++) big.set(src.get(i, j, a, b), i * d, j * d, a, b);
+    return big.toTensor() as Tensor4D;
+  };
+
+  it.each(dilated)('conv2d filter and input gradients, dilation 2, %o', (c) => {
+    const [kh, kw] = c.k;
+    const info = () =>
+      tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [kh, kw, c.ci, c.co], c.strides, d, c.pad);
+    const yShape = (): [number, number, number, number] => [c.n, info().outHeight, info().outWidth, c.co];
+    const inputs = () => ({
+      x: tf.tensor4d(values(c.n * c.h * c.w * c.ci, 11), [c.n, c.h, c.w, c.ci]),
+      dy: tf.tensor4d(values(yShape().reduce((a, b) => a * b), 12), yShape()),
+      f: tf.tensor4d(values(kh * kw * c.ci * c.co, 13), [kh, kw, c.ci, c.co]),
+    });
+    const ours = on('wasm', () => {
+      const { x, dy, f } = inputs();
+      return [conv2dBackpropFilter(tf, x, dy, info()), conv2dBackpropInput(tf, dy, f, info())];
+    });
+    const ref = on('cpu', () => {
+      const { x, dy, f } = inputs();
+      const big = spread(f, kh, kw);
+      const gBig = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: big.shape }) as Tensor4D;
+      const gf = tf.stridedSlice(gBig, [0, 0, 0, 0], gBig.shape, [d, d, 1, 1]);
+      const gx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: big }, { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: x.shape }) as Tensor;
+      return [gf, gx];
+    });
+    expectClose(ours[0]!, ref[0]!);
+    expectClose(ours[1]!, ref[1]!);
+  });
+
+  it.each(dilated.filter((c) => c.strides[0] === 1))('depthwise filter and input gradients, dilation 2, %o', (c) => {
+    const [kh, kw] = c.k;
+    const info = () =>
+      tf.backend_util.computeConv2DInfo([c.n, c.h, c.w, c.ci], [kh, kw, c.ci, 2], c.strides, d, c.pad, undefined, true);
+    const yShape = (): [number, number, number, number] => [c.n, info().outHeight, info().outWidth, c.ci * 2];
+    const inputs = () => ({
+      x: tf.tensor4d(values(c.n * c.h * c.w * c.ci, 14), [c.n, c.h, c.w, c.ci]),
+      dy: tf.tensor4d(values(yShape().reduce((a, b) => a * b), 15), yShape()),
+      f: tf.tensor4d(values(kh * kw * c.ci * 2, 16), [kh, kw, c.ci, 2]),
+    });
+    const ours = on('wasm', () => {
+      const { x, dy, f } = inputs();
+      return [depthwiseBackpropFilter(tf, x, dy, info()), depthwiseBackpropInput(tf, dy, f, info())];
+    });
+    const ref = on('cpu', () => {
+      const { x, dy, f } = inputs();
+      const big = spread(f, kh, kw);
+      const attrs = { strides: c.strides, dilations: 1, pad: c.pad };
+      const gBig = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: big.shape }) as Tensor4D;
+      const gf = tf.stridedSlice(gBig, [0, 0, 0, 0], gBig.shape, [d, d, 1, 1]);
+      const gx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: big }, { ...attrs, inputShape: x.shape }) as Tensor;
+      return [gf, gx];
+    });
+    expectClose(ours[0]!, ref[0]!);
+    expectClose(ours[1]!, ref[1]!);
+  });
+});
+
+describe('tf.grads of a small CNN agree between wasm and cpu', () => {
+  it('conv/relu/maxpool/depthwise/batch-norm/avgpool/dense/dropout/softmax cross-entropy', () => {
+    const classes = 5;
+    const shapes: Record<string, number[]> = {
+      w1: [3, 3, 3, 6], b1: [6], dw: [3, 3, 6, 2], gamma: [12], beta: [12],
+      w2: [2, 2, 12, 8], wd: [8 * 2 * 2, classes], bd: [classes],
+    };
+    const run = () => {
+      const params = Object.entries(shapes).map(([, s], i) => tf.tensor(values(s.reduce((a, b) => a * b), 100 + i), s).mul(0.5));
+      const x = tf.tensor4d(values(4 * 16 * 16 * 3, 7), [4, 16, 16, 3]);
+      const labels = tf.oneHot(tf.tensor1d([0, 3, 1, 4], 'int32'), classes);
+      // A fixed inverted-dropout mask: the random one would differ between backends.
+      const keep = tf.tensor1d(values(32, 77)).greater(-0.6).toFloat().div(0.8).reshape([1, 32]);
+      const loss = (w1: Tensor, b1: Tensor, dw: Tensor, gamma: Tensor, beta: Tensor, w2: Tensor, wd: Tensor, bd: Tensor) => {
+        let h = tf.relu(tf.conv2d(x, w1 as Tensor4D, 1, 'same').add(b1)) as Tensor4D;
+        h = tf.maxPool(h, 3, 2, 'valid'); // 7×7
+        h = tf.depthwiseConv2d(h, dw as Tensor4D, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]); // 4×4×12
+        const { mean, variance } = tf.moments(h, [0, 1, 2]);
+        h = tf.batchNorm(h, mean, variance, beta, gamma, 1e-5) as Tensor4D;
+        h = tf.avgPool(tf.relu(h), 2, 1, 'valid'); // 3×3
+        h = tf.conv2d(h, w2 as Tensor4D, 1, 'same'); // 3×3×8
+        h = tf.maxPool(h, 2, 1, 'valid'); // 2×2×8
+        const flat = h.reshape([4, 32]).mul(keep);
+        const logits = tf.matMul(flat, wd).add(bd);
+        return tf.losses.softmaxCrossEntropy(labels, logits) as Tensor;
+      };
+      const { grads, value } = tf.valueAndGrads(loss as (...a: Tensor[]) => Tensor)(params);
+      return [value, ...grads];
+    };
+    const wasm = on('wasm', run);
+    const cpu = on('cpu', run);
+    expect(wasm.length).toBe(Object.keys(shapes).length + 1);
+    wasm.forEach((g, i) => expectClose(g, cpu[i]!));
+  });
+});
