@@ -8,8 +8,24 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE, UsageError } from './exit-codes.js';
 import { colorOption, inputShapeOption, levelOption, noColorOption, phaseOption, stageOption } from './options.js';
 
-function program(): Command {
-  const cmd = new Command('nnspec')
+/** The options every command that compiles a net takes, and the colour switches. */
+const netOptions = () => [phaseOption(), stageOption(), levelOption(), inputShapeOption()];
+const colorOptions = () => [colorOption(), noColorOption()];
+
+/** commander's Command with a way to add a group of options in a chain. */
+class NnspecCommand extends Command {
+  addOptions(options: Option[]): this {
+    for (const option of options) this.addOption(option);
+    return this;
+  }
+
+  override createCommand(name?: string): NnspecCommand {
+    return new NnspecCommand(name);
+  }
+}
+
+function program(): NnspecCommand {
+  const cmd = new NnspecCommand('nnspec')
     .description('A declarative model-spec compiler: nnspec and Caffe prototxt files, checked and converted exactly.')
     .version('0.1.0')
     .showHelpAfterError()
@@ -20,13 +36,9 @@ function program(): Command {
     .description('Check model files (nnspec, or Caffe V0/V1/V2 prototxt and solver files) and print every problem.')
     .argument('<files...>', 'files or directories')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['stylish', 'json']).default('stylish'))
-    .addOption(phaseOption())
-    .addOption(stageOption())
-    .addOption(levelOption())
-    .addOption(inputShapeOption())
+    .addOptions(netOptions())
     .addOption(new Option('--max-warnings <n>', 'fail when there are more warnings than this').argParser(Number))
-    .addOption(colorOption())
-    .addOption(noColorOption())
+    .addOptions(colorOptions())
     .action(async (files: string[], flags) => {
       const { runCheck } = await import('./check.js');
       process.exitCode = await runCheck(files, flags);
@@ -39,12 +51,8 @@ function program(): Command {
     .addOption(new Option('--emit <what>', 'what to print').choices(['ir']).default('ir'))
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
     .option('--compact', 'one line of JSON')
-    .addOption(phaseOption())
-    .addOption(stageOption())
-    .addOption(levelOption())
-    .addOption(inputShapeOption())
-    .addOption(colorOption())
-    .addOption(noColorOption())
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
     .action(async (file: string, flags) => {
       const { runCompile } = await import('./compile.js');
       process.exitCode = await runCompile(file, flags);
@@ -60,12 +68,8 @@ function program(): Command {
     .addOption(new Option('--target <framework>', 'check portability to this framework').choices(['pytorch', 'caffe', 'tfjs']))
     .option('--fix', 'apply the fixes that cannot change what the model computes')
     .addOption(new Option('--max-warnings <n>', 'fail when there are more warnings than this').argParser(Number))
-    .addOption(phaseOption())
-    .addOption(stageOption())
-    .addOption(levelOption())
-    .addOption(inputShapeOption())
-    .addOption(colorOption())
-    .addOption(noColorOption())
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
     .action(async (files: string[], flags) => {
       const { runLint } = await import('./lint.js');
       process.exitCode = await runLint(files, flags);
@@ -77,12 +81,8 @@ function program(): Command {
     .argument('<file>', 'an nnspec or Caffe file')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'markdown', 'csv', 'json']).default('table'))
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
-    .addOption(phaseOption())
-    .addOption(stageOption())
-    .addOption(levelOption())
-    .addOption(inputShapeOption())
-    .addOption(colorOption())
-    .addOption(noColorOption())
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
     .action(async (file: string, flags) => {
       const { runSummary } = await import('./summary.js');
       process.exitCode = await runSummary(file, flags);
@@ -95,12 +95,8 @@ function program(): Command {
     .addOption(new Option('--to <target>', 'the output language').choices(['pytorch', 'caffe', 'nnspec']).makeOptionMandatory())
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
     .option('--weights <file>', 'a .caffemodel whose blobs are converted too (written next to the output as .safetensors)')
-    .addOption(phaseOption())
-    .addOption(stageOption())
-    .addOption(levelOption())
-    .addOption(inputShapeOption())
-    .addOption(colorOption())
-    .addOption(noColorOption())
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
     .action(async (file: string, flags) => {
       const { runConvert } = await import('./convert.js');
       process.exitCode = await runConvert(file, flags);
@@ -112,8 +108,7 @@ function program(): Command {
     .argument('<files...>', 'files, directories or quoted glob patterns')
     .option('--check', 'write nothing; list the files that would change and exit 1 if any would')
     .option('--stdout', 'print the formatted text instead of writing the files')
-    .addOption(colorOption())
-    .addOption(noColorOption())
+    .addOptions(colorOptions())
     .action(async (files: string[], flags) => {
       const { runFmt } = await import('./fmt.js');
       process.exitCode = await runFmt(files, flags);
@@ -126,12 +121,8 @@ function program(): Command {
     .addOption(new Option('-f, --format <format>', 'output format').choices(['dot', 'svg', 'html']).default('dot'))
     .option('-o, --output <file>', 'write to a file (atomically) instead of stdout')
     .option('--collapse', 'draw each block instance (nnspec block, Caffe name scope) as one node')
-    .addOption(phaseOption())
-    .addOption(stageOption())
-    .addOption(levelOption())
-    .addOption(inputShapeOption())
-    .addOption(colorOption())
-    .addOption(noColorOption())
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
     .action(async (file: string, flags) => {
       const { runGraph } = await import('./graph.js');
       process.exitCode = await runGraph(file, flags);
