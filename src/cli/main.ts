@@ -103,6 +103,27 @@ function program(): NnspecCommand {
     });
 
   cmd
+    .command('train')
+    .description('Train the network on TensorFlow.js as its train section (or Caffe solver settings) says; with --out, write metrics and the trained weights.')
+    .argument('<file>', 'an nnspec or Caffe file')
+    .option('--data <source>', "'synthetic' (default), 'synthetic:N', or a dataset folder: MNIST IDX, CIFAR-10 binary, x.npy + y.npy, one folder of images per class")
+    .option('-o, --out <dir>', 'write metrics.csv, metrics.json, weights.safetensors and best.safetensors (PyTorch layout) into this folder')
+    .option('--epochs <n>', 'train for this many epochs (overrides the spec)')
+    .option('--iterations <n>', 'train for this many updates (overrides the spec and --epochs)')
+    .option('--batch-size <n>', "examples per update (default: the spec's, else 64)")
+    .option('--lr <x>', 'base learning rate (overrides the spec)')
+    .option('--seed <n>', "seed of the initial weights, data order, augmentation and dropout (default: the spec's, else 0)")
+    .option('--val-split <fraction>', "fraction of the data held out for validation (default: the spec's, else 0.1; 0 for none)")
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend (default: the first that starts of node-gpu, node, wasm, cpu)').choices(['node-gpu', 'node', 'wasm', 'cpu']))
+    .option('--threads <n>', 'wasm threads (default: the CPUs available, at most 8)')
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
+    .action(async (file: string, flags) => {
+      const { runTrain } = await import('./train.js');
+      process.exitCode = await runTrain(file, flags);
+    });
+
+  cmd
     .command('fmt')
     .description('Format nnspec and Caffe prototxt files in place (atomically), as the prettier plugin does.')
     .argument('<files...>', 'files, directories or quoted glob patterns')
