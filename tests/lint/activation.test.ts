@@ -6,56 +6,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toJson } from '../../src/diagnostics/format.js';
 import { loadConfig } from '../../src/lint/config.js';
 import { lintFile } from '../../src/lint/lint.js';
 import { CORPUS, HAS_CORPUS, ROOT, specFiles } from '../helpers.js';
+import { at, lintRule as lint, lintRulePath as lintPath } from './rule-kit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nnspec-lint-activation-'));
 let serial = 0;
-
-interface Found {
-  line: number;
-  column: number;
-  severity: string;
-  message: string;
-  hint: string | undefined;
-  text: string;
-}
-
-async function lint(text: string, ext: 'nnspec' | 'prototxt', id: string, how: { options?: Record<string, unknown>; recommended?: boolean } = {}): Promise<{ found: Found[]; errors: string[] }> {
-  const sub = join(dir, String(serial++));
-  const path = join(sub, `net.${ext}`);
-  mkdirSync(sub);
-  writeFileSync(path, text);
-  let configPath: string | null = null;
-  if (how.options) {
-    configPath = join(sub, 'nnspec.config.json');
-    writeFileSync(configPath, JSON.stringify({ rules: { [id]: ['error', how.options] } }));
-  }
-  return lintPath(path, id, configPath, how.recommended ?? false);
-}
-
-async function lintPath(path: string, id: string, configPath: string | null = null, recommended = false): Promise<{ found: Found[]; errors: string[] }> {
-  const result = await lintFile(path, await loadConfig(configPath, recommended ? {} : { rules: [{ id, level: 'error' }] }));
-  const src = result.source!.text;
-  return {
-    found: result.diagnostics
-      .filter((d) => d.code === id)
-      .map((d) => {
-        const j = toJson(d);
-        return { line: j.line, column: j.column, severity: j.severity, message: j.message, hint: j.hint, text: src.slice(d.span.start, d.span.end) };
-      }),
-    errors: result.diagnostics.filter((d) => d.severity === 'error' && !d.code.startsWith('activation/')).map((d) => `${d.code}: ${d.message}`),
-  };
-}
-
-function at(text: string, needle: string, from = 0): { line: number; column: number } {
-  const i = text.indexOf(needle, from);
-  if (i < 0) throw new Error(`'${needle}' is not in the text`);
-  const before = text.slice(0, i).split('\n');
-  return { line: before.length, column: before[before.length - 1]!.length + 1 };
-}
 
 const caffeHead = (dims: number[]) => `name: "t"
 layer { name: "data" type: "Input" top: "data" top: "label" input_param { shape { ${dims.map((d) => `dim: ${d}`).join(' ')} } shape { dim: ${dims[0]} } } }

@@ -8,68 +8,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { toJson } from '../../src/diagnostics/format.js';
-import type { Shape } from '../../src/ir/dims.js';
 import { loadConfig } from '../../src/lint/config.js';
 import { lintFile } from '../../src/lint/lint.js';
 import { CORPUS, HAS_CORPUS, ROOT, specFiles } from '../helpers.js';
+import { at, lintRule as lint, lintRulePath as lintPath } from './rule-kit.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nnspec-lint-init-'));
 let serial = 0;
-
-interface Found {
-  line: number;
-  column: number;
-  severity: string;
-  message: string;
-  hint: string | undefined;
-  /** The source text under the reported span. */
-  text: string;
-}
-
-interface LintOptions {
-  options?: Record<string, unknown>;
-  /** Use the recommended preset as it is (no override turning the rule on at error). */
-  recommended?: boolean;
-  inputShapes?: Map<string, Shape>;
-}
-
-/** Lints `text` with rule `id` at error (plus the recommended preset); returns that rule's findings and the file's errors. */
-async function lint(text: string, ext: 'nnspec' | 'prototxt', id: string, how: LintOptions = {}): Promise<{ found: Found[]; errors: string[] }> {
-  const sub = join(dir, String(serial++));
-  const path = join(sub, `net.${ext}`);
-  mkdirSync(sub);
-  writeFileSync(path, text);
-  let configPath: string | null = null;
-  if (how.options) {
-    configPath = join(sub, 'nnspec.config.json');
-    writeFileSync(configPath, JSON.stringify({ rules: { [id]: ['error', how.options] } }));
-  }
-  return lintPath(path, id, configPath, how);
-}
-
-async function lintPath(path: string, id: string, configPath: string | null = null, how: LintOptions = {}): Promise<{ found: Found[]; errors: string[] }> {
-  const config = await loadConfig(configPath, how.recommended ? {} : { rules: [{ id, level: 'error' }] });
-  const result = await lintFile(path, config, how.inputShapes ? { inputShapes: how.inputShapes } : {});
-  const src = result.source!.text;
-  return {
-    found: result.diagnostics
-      .filter((d) => d.code === id)
-      .map((d) => {
-        const j = toJson(d);
-        return { line: j.line, column: j.column, severity: j.severity, message: j.message, hint: j.hint, text: src.slice(d.span.start, d.span.end) };
-      }),
-    errors: result.diagnostics.filter((d) => d.severity === 'error' && !d.code.startsWith('init/')).map((d) => `${d.code}: ${d.message}`),
-  };
-}
-
-/** 1-based line and column of the first occurrence of `needle` in `text`. */
-function at(text: string, needle: string, from = 0): { line: number; column: number } {
-  const i = text.indexOf(needle, from);
-  if (i < 0) throw new Error(`'${needle}' is not in the text`);
-  const before = text.slice(0, i).split('\n');
-  return { line: before.length, column: before[before.length - 1]!.length + 1 };
-}
 
 /** How messages print numbers: 3 significant digits, or one decimal of an exponent below 0.01. */
 function num(x: number): string {

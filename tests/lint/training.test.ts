@@ -2,55 +2,12 @@
  * The training rules: each on nnspec train sections and Caffe solvers that must pass and that
  * must fail, checking the rule id, the message, the severity and where it points.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/lint/config.js';
-import { lintFile } from '../../src/lint/lint.js';
-import { toJson } from '../../src/diagnostics/format.js';
+import { at, lintRule } from './rule-kit.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'nnspec-lint-training-'));
-let serial = 0;
-
-interface Found {
-  line: number;
-  column: number;
-  severity: string;
-  message: string;
-  hint: string | undefined;
-  text: string;
-}
-
-async function lint(text: string, ext: 'nnspec' | 'prototxt', id: string, options?: Record<string, unknown>): Promise<{ found: Found[]; errors: string[] }> {
-  const sub = join(dir, String(serial++));
-  mkdirSync(sub);
-  const path = join(sub, `net.${ext}`);
-  writeFileSync(path, text);
-  let configPath: string | null = null;
-  if (options) {
-    configPath = join(sub, 'nnspec.config.json');
-    writeFileSync(configPath, JSON.stringify({ rules: { [id]: ['error', options] } }));
-  }
-  const result = await lintFile(path, await loadConfig(configPath, { rules: [{ id, level: 'error' }] }));
-  const src = result.source!.text;
-  return {
-    found: result.diagnostics
-      .filter((d) => d.code === id)
-      .map((d) => {
-        const j = toJson(d);
-        return { line: j.line, column: j.column, severity: j.severity, message: j.message, hint: j.hint, text: src.slice(d.span.start, d.span.end) };
-      }),
-    errors: result.diagnostics.filter((d) => d.severity === 'error' && !d.code.startsWith('training/')).map((d) => `${d.code}: ${d.message}`),
-  };
-}
-
-function at(text: string, needle: string, from = 0): { line: number; column: number } {
-  const i = text.indexOf(needle, from);
-  if (i < 0) throw new Error(`'${needle}' is not in the text`);
-  const before = text.slice(0, i).split('\n');
-  return { line: before.length, column: before[before.length - 1]!.length + 1 };
-}
+/** Lints `text` with rule `id` at error, with the rule's options if given. */
+const lint = (text: string, ext: 'nnspec' | 'prototxt', id: string, options?: Record<string, unknown>) => lintRule(text, ext, id, options ? { options } : {});
 
 /** A small nnspec net with the given train section body (null: no train section). */
 const nnspec = (train: string | null) => `nnspec: 1
