@@ -81,6 +81,11 @@ export async function runTrain(path: string, flags: TrainFlags, io: TrainIo = ST
       io.err(`nnspec: ${e.message}`);
       return EXIT_USAGE;
     }
+    const { TrainSetupError } = await import('../train/session.js');
+    if (e instanceof TrainSetupError) {
+      io.err(`nnspec: ${e.message}`);
+      return EXIT_USAGE;
+    }
     const { BackendUnavailableError } = await import('../runtime/backend.js');
     if (e instanceof BackendUnavailableError) {
       io.err(`nnspec: ${e.message}`);
@@ -104,16 +109,16 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
   }
   // A Caffe train_val net keeps its loss layers in the TRAIN phase.
   const options = compileOptions({ ...flags, phase: flags.phase ?? 'train' });
-
-  const { prepareBackendInput } = await import('../backends/backend.js');
-  const { input, diagnostics } = await prepareBackendInput(path, options);
+  const session = await import('../train/session.js');
+  const { net, diagnostics } = await session.prepareNet(path, options);
   const report = () => {
     if (diagnostics.items.length > 0) io.err(formatStylish(diagnostics.items, { color: useColor(flags, process.stderr) }));
   };
-  if (!input) {
+  if (!net) {
     report();
     return EXIT_PROBLEMS;
   }
+  const { input } = net;
   const base = input.model.train ?? DEFAULT_TRAIN;
   const config: TrainConfig = { ...base, solver: { ...base.solver, ...(lrFlag !== undefined ? { base_lr: lrFlag } : {}) } };
   if (config.iter_size !== 1) throw new UsageError(`iter_size ${config.iter_size} (gradient accumulation) is not supported by nnspec train yet`);
@@ -122,81 +127,75 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
   const early = config.early_stopping;
   if (early && !(WATCHABLE as readonly string[]).includes(early.metric)) throw new UsageError(`early_stopping watches '${early.metric}', which nnspec train does not compute (it has ${WATCHABLE.join(', ')})`);
 
-  const data = await import('../data/index.js');
-  const modelData = data.dataOptionsFromModel(input.model);
-  // A Caffe Data layer declares no shape; --input-shape reaches the analysed shapes only.
-  modelData.inputShape ??= analysedInputShape(input);
-  if (!modelData.inputShape) throw new UsageError(`the input shape of '${path}' is not fully known; give it with --input-shape NAME=N,C,H,W`);
-
   const { selectBackend, describeBackend } = await import('../runtime/backend.js');
   const backend = await selectBackend({ ...(flags.backend ? { backend: flags.backend as 'wasm' } : {}), ...(threads ? { threads } : {}) });
   io.out(describeBackend(backend) + (backend.why ? ` — ${backend.why}` : ''));
   const { tf } = backend;
-  const { lowerToTfjs } = await import('../backends/tfjs/index.js');
-  const { Trainer, DivergenceError, wire } = await import('../train/loop.js');
-  const lowered = lowerToTfjs(tf, input, { seed });
-  if (!lowered || diagnostics.errorCount > 0) {
-    report();
-    lowered?.dispose();
-    return EXIT_PROBLEMS;
+  const data = await import('../data/index.js');
+  const numClasses = net.numClasses;
+  const dataset = await data.openDataset(flags.data ?? 'synthetic', { shape: net.modelData.inputShape, numClasses, seed });
+  if (dataset.numClasses > numClasses) throw new data.DataError(`the data has ${dataset.numClasses} classes but the net scores ${numClasses}`);
+  const fraction = valSplit ?? config.validation?.split ?? 0.1;
+  const split = fraction > 0 ? data.splitDataset(dataset, fraction, seed) : null;
+  const batchSize = batchFlag ?? config.batch_size ?? 64;
+  const length: { iterations: number } | { epochs: number } =
+    iterations !== undefined ? { iterations: iterations }
+    : epochs !== undefined ? { epochs }
+    : config.iterations !== null ? { iterations: config.iterations }
+    : { epochs: config.epochs ?? 1 };
+  const trainSize = split?.train.size ?? dataset.size;
+  const perEpoch = Math.ceil(trainSize / batchSize);
+  const totalIters = 'iterations' in length ? length.iterations : Math.max(1, Math.ceil(length.epochs * perEpoch));
+  const { wire } = await import('../train/loop.js');
+  const { modelInterface } = await import('../backends/tfjs/index.js');
+  const wiring = wire(input, modelInterface(input.model.graph.nodes)) as Exclude<ReturnType<typeof wire>, string>;
+  io.out(
+    `training ${input.model.graph.name || path}: ${split ? `${split.train.size} training / ${split.validation.size} validation` : `${dataset.size}`} examples, ` +
+      `${numClasses} classes, loss: ${wiring.losses.length ? wiring.losses.map((l) => `'${l.blob}'`).join(' + ') : `softmax cross-entropy on '${wiring.logits}'`}, batch ${batchSize}, ${totalIters} iterations (${(totalIters / perEpoch).toFixed(2).replace(/\.?0+$/, '')} epochs), ${config.solver.type} lr ${config.solver.base_lr}, seed ${seed}`,
+  );
+  const watch: Watch | undefined = early
+    ? { metric: early.metric as Watch['metric'], mode: early.mode === 'max' ? 'max' : 'min', min_delta: early.min_delta, patience: early.patience }
+    : split
+      ? { metric: 'val_loss', mode: 'min', min_delta: 0, patience: null }
+      : undefined;
+  // Ctrl-C ends training after the current update and still writes the outputs; a second one quits at once.
+  let stopRequested = false;
+  const onInterrupt = () => {
+    if (stopRequested) process.exit(130);
+    stopRequested = true;
+    io.err('nnspec: interrupted; finishing the current update and writing the outputs (Ctrl-C again to quit at once)');
+  };
+  process.on('SIGINT', onInterrupt);
+  let result: import('../train/session.js').TrainResult;
+  try {
+    result = await session.runTraining(
+      {
+        tf,
+        net,
+        config,
+        train: split?.train ?? dataset,
+        validation: split?.validation ?? null,
+        batchSize,
+        length: { iterations: totalIters },
+        seed,
+        onProgress: io.out,
+        progressEvery: perEpoch > 100 ? 100 : 0,
+        shouldStop: () => stopRequested,
+        ...(watch ? { watch } : {}),
+      },
+      true,
+    );
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
   report();
+  const { stopped } = result;
+  const lowered = result.lowered!;
   try {
-    const wiring = wire(input, lowered);
-    if (typeof wiring === 'string') throw new UsageError(`cannot train '${path}': ${wiring}`);
-    const numClasses = classCount(input, wiring.logits);
-    if (numClasses === null) throw new UsageError(`cannot tell the number of classes from the shape of '${wiring.logits}'`);
-
-    const dataset = await data.openDataset(flags.data ?? 'synthetic', { shape: modelData.inputShape, numClasses, seed });
-    if (dataset.numClasses > numClasses) throw new data.DataError(`the data has ${dataset.numClasses} classes but the net scores ${numClasses}`);
-    const fraction = valSplit ?? config.validation?.split ?? 0.1;
-    const split = fraction > 0 ? data.splitDataset(dataset, fraction, seed) : null;
-    const pipeOptions = { ...modelData, seed };
-    const batchSize = batchFlag ?? config.batch_size ?? 64;
-    const trainLoader = new data.BatchLoader(await data.DataPipeline.create(split?.train ?? dataset, pipeOptions), { batchSize, seed, mode: 'train' });
-    const valLoader = split ? new data.BatchLoader(await data.DataPipeline.create(split.validation, pipeOptions), { batchSize, seed, mode: 'eval' }) : null;
-    const perEpoch = trainLoader.batchesPerEpoch;
-    const totalIters =
-      iterations ??
-      (epochs !== undefined ? Math.ceil(epochs * perEpoch) : undefined) ??
-      config.iterations ??
-      (config.epochs !== null ? Math.ceil(config.epochs * perEpoch) : perEpoch);
-    io.out(
-      `training ${input.model.graph.name || path}: ${split ? `${split.train.size} training / ${split.validation.size} validation` : `${dataset.size}`} examples, ` +
-        `${numClasses} classes, loss: ${wiring.losses.length ? wiring.losses.map((l) => `'${l.blob}'`).join(' + ') : `softmax cross-entropy on '${wiring.logits}'`}, batch ${batchSize}, ${totalIters} iterations (${(totalIters / perEpoch).toFixed(2).replace(/\.?0+$/, '')} epochs), ${config.solver.type} lr ${config.solver.base_lr}, seed ${seed}`,
-    );
-    const trainer = new Trainer(tf, lowered, wiring);
-    const watch: Watch | undefined = early
-      ? { metric: early.metric as Watch['metric'], mode: early.mode === 'max' ? 'max' : 'min', min_delta: early.min_delta, patience: early.patience }
-      : split
-        ? { metric: 'val_loss', mode: 'min', min_delta: 0, patience: null }
-        : undefined;
-    let stopped: 'completed' | 'diverged' | 'early_stopping' | 'interrupted' = 'completed';
-    // Ctrl-C ends training after the current update and still writes the outputs; a second one quits at once.
-    let stopRequested = false;
-    const onInterrupt = () => {
-      if (stopRequested) process.exit(130);
-      stopRequested = true;
-      io.err('nnspec: interrupted; finishing the current update and writing the outputs (Ctrl-C again to quit at once)');
-    };
-    process.on('SIGINT', onInterrupt);
-    let message: string | undefined;
-    try {
-      await trainer.run({ config, totalIters, train: trainLoader, validation: valLoader, numClasses, onProgress: io.out, progressEvery: perEpoch > 100 ? 100 : 0, shouldStop: () => stopRequested, ...(watch ? { watch } : {}) });
-      if (trainer.stoppedEarly) stopped = trainer.interrupted ? 'interrupted' : 'early_stopping';
-    } catch (e) {
-      if (!(e instanceof DivergenceError)) throw e;
-      stopped = 'diverged';
-      message = e.message;
-      io.err(`nnspec: ${e.message}`);
-    } finally {
-      process.off('SIGINT', onInterrupt);
-      await trainLoader.close();
-      await valLoader?.close();
-    }
+    if (stopped === 'diverged') io.err(`nnspec: ${result.message}`);
     if (flags.out) {
       const { writeOutputs } = await import('../train/outputs.js');
-      const files = writeOutputs(flags.out, input, lowered, trainer.history, { spec: path, backend: describeBackend(backend), seed, stopped, ...(message ? { message } : {}) }, trainer.best);
+      const files = writeOutputs(flags.out, input, lowered, result.history, { spec: path, backend: describeBackend(backend), seed, stopped, ...(stopped === 'diverged' && result.message ? { message: result.message } : {}) }, result.best);
       io.out(`wrote ${files.map((f) => `${flags.out}/${f}`).join(', ')}${stopped === 'diverged' ? ' (no final weights: training diverged)' : ''}`);
     }
     return (stopped === 'completed' || stopped === 'early_stopping') && diagnostics.errorCount === 0 ? EXIT_OK : EXIT_PROBLEMS;
@@ -205,24 +204,3 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
   }
 }
 
-/** [C, H, W] of the first input as analysed, when all three are known. */
-function analysedInputShape(input: import('../backends/backend.js').BackendInput): [number, number, number] | undefined {
-  const source = input.model.graph.nodes.find((n) => n.op === 'input' || n.op === 'data');
-  const shape = source ? input.reports.get(source)?.outputs[0]?.shape : undefined;
-  const chw = shape?.slice(1);
-  return chw && chw.length === 3 && chw.every((d) => typeof d === 'number') ? (chw as [number, number, number]) : undefined;
-}
-
-/** The size of axis 1 of `blob` as analysed (its last producer's output). */
-function classCount(input: import('../backends/backend.js').BackendInput, blob: string): number | null {
-  const nodes = input.model.graph.nodes;
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i]!;
-    const at = node.outputs.indexOf(blob);
-    if (at < 0) continue;
-    const shape = input.reports.get(node)?.outputs[at]?.shape;
-    const c = shape?.[1];
-    return typeof c === 'number' ? c : null;
-  }
-  return null;
-}

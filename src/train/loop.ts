@@ -26,6 +26,18 @@ export interface EpochMetrics {
   images_per_second: number;
 }
 
+/** One update's figures, as `onIteration` receives them. */
+export interface IterationEvent {
+  /** Updates done so far (1 after the first). */
+  iteration: number;
+  epoch: number;
+  lr: number;
+  /** This batch's loss and top-1 accuracy. */
+  loss: number;
+  top1: number;
+  batchSize: number;
+}
+
 /** Raised when the loss stops being a finite number; training ends with what it had. */
 export class DivergenceError extends Error {
   constructor(
@@ -70,10 +82,12 @@ export interface LoopOptions {
   watch?: Watch;
   /** Asked before each update; true ends training after the epoch's metrics so far (Ctrl-C). */
   shouldStop?: () => boolean;
+  /** Called after each update; true ends training after the epoch's metrics so far (recorded as early stopping). */
+  onIteration?: (event: IterationEvent) => boolean | void;
 }
 
 /** How the lowered model is fed and which blob holds the class scores. */
-interface Wiring {
+export interface Wiring {
   imageInput: string;
   labelInputs: string[];
   logits: string;
@@ -81,7 +95,7 @@ interface Wiring {
   losses: { blob: string; weight: number }[];
 }
 
-export function wire(input: BackendInput, lowered: LoweredModel): Wiring | string {
+export function wire(input: BackendInput, lowered: Pick<LoweredModel, 'inputs' | 'outputs' | 'losses'>): Wiring | string {
   if (lowered.inputs.length === 0) return 'the net has no input';
   const [imageInput, ...labelInputs] = lowered.inputs as [string, ...string[]];
   if (lowered.losses.length > 0) {
@@ -175,6 +189,11 @@ export class Trainer {
           hits += top1;
           seen += n;
           iteration++;
+          const verdict = options.onIteration?.({ iteration, epoch: epoch + 1, lr, loss, top1: top1 / n, batchSize: n });
+          if (verdict === true) {
+            this.stoppedEarly = `stopped after iteration ${iteration}`;
+            break;
+          }
           if (options.progressEvery && iteration % options.progressEvery === 0 && iteration < totalIters) {
             const rate = seen / ((performance.now() - started) / 1000);
             options.onProgress?.(`  iter ${iteration}/${totalIters}  lr ${lr.toPrecision(3)}  loss ${(lossSum / seen).toFixed(4)} top-1 ${pct(hits / seen)}  ${rate.toFixed(0)} img/s`);
@@ -197,6 +216,7 @@ export class Trainer {
         };
         history.push(m);
         options.onProgress?.(formatEpoch(m, totalIters));
+        if (this.stoppedEarly && !this.interrupted) break;
         if (this.interrupted) {
           options.onProgress?.(this.stoppedEarly!);
           break;

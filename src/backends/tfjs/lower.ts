@@ -63,6 +63,19 @@ function defaultOutputs(nodes: readonly Node[]): string[] {
   return [...latest.entries()].filter(([, v]) => !v.read && !v.silenced).sort((a, b) => a[1].order - b[1].order).map(([b]) => b);
 }
 
+/** What the lowered model takes and gives, from the graph alone (nothing allocated): callers that only need names use this. */
+export function modelInterface(nodes: readonly Node[]): Pick<LoweredModel, 'inputs' | 'outputs' | 'losses'> {
+  const inputs = nodes.filter(isSource).flatMap((n) => n.outputs);
+  const losses: LossTerm[] = [];
+  for (const node of nodes) {
+    node.outputs.forEach((b, i) => {
+      const weight = node.loss_weight?.[i] ?? (node.op === 'loss' && i === 0 ? 1 : 0);
+      if (weight !== 0) losses.push({ blob: b, weight });
+    });
+  }
+  return { inputs, outputs: defaultOutputs(nodes), losses };
+}
+
 /** The nodes that `outputs` need, walking back from them (an in-place layer reads what it replaces). */
 function needed(nodes: readonly Node[], outputs: readonly string[]): Set<Node> {
   const want = new Set(outputs);
@@ -112,15 +125,7 @@ export function lowerToTfjs(tf: Tf, input: BackendInput, options: LowerOptions =
     }
   }
 
-  const inputs = nodes.filter(isSource).flatMap((n) => n.outputs);
-  const outputs = defaultOutputs(nodes);
-  const losses: LossTerm[] = [];
-  for (const node of nodes) {
-    node.outputs.forEach((b, i) => {
-      const weight = node.loss_weight?.[i] ?? (node.op === 'loss' && i === 0 ? 1 : 0);
-      if (weight !== 0) losses.push({ blob: b, weight });
-    });
-  }
+  const { inputs, outputs, losses } = modelInterface(nodes);
   let draws = 0;
   const baseSeed = options.seed ?? 0;
 
