@@ -124,6 +124,47 @@ function program(): NnspecCommand {
     });
 
   cmd
+    .command('eval')
+    .description('Evaluate trained weights on a dataset: loss and top-1/top-5 accuracy, computed as `nnspec train` computes its validation metrics.')
+    .argument('<file>', 'an nnspec or Caffe file')
+    .requiredOption('--weights <file>', 'trained weights: a .safetensors in PyTorch layout (nnspec train --out, nnspec convert --weights) or a Caffe .caffemodel')
+    .requiredOption('--data <source>', "'synthetic:N' or a dataset folder: MNIST IDX, CIFAR-10 binary, x.npy + y.npy, one folder of images per class")
+    .addOption(new Option('--split <part>', 'the part of a dataset with a fixed split (default: test; train with --val-split)').choices(['train', 'test']))
+    .option('--val-split <fraction>', 'evaluate only the validation part that `nnspec train --val-split F --seed S` held out')
+    .option('--batch-size <n>', 'examples per forward pass (default 64)')
+    .option('--seed <n>', "the seed of the validation split and of synthetic data (default: the spec's, else 0)")
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend (default: the first that starts of node-gpu, node, wasm, cpu)').choices(['node-gpu', 'node', 'wasm', 'cpu']))
+    .option('--threads <n>', 'wasm threads (default: the CPUs available, at most 8)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
+    .action(async (file: string, flags) => {
+      const { runEval } = await import('./eval.js');
+      process.exitCode = await runEval(file, flags);
+    });
+
+  cmd
+    .command('predict')
+    .description('Classify images (PNG/JPEG) or .npy arrays with trained weights: the top classes of each, with their probabilities.')
+    .argument('<file>', 'an nnspec or Caffe file')
+    .argument('<inputs...>', 'PNG/JPEG images (shorter side resized, then centre-cropped to the input size) or .npy arrays [C,H,W] or [N,C,H,W] of pixel values')
+    .requiredOption('--weights <file>', 'trained weights: a .safetensors in PyTorch layout (nnspec train --out, nnspec convert --weights) or a Caffe .caffemodel')
+    .option('-k, --top <k>', 'classes shown per input (default 5)')
+    .option('--labels <file>', "class names, one per line in class order (like Caffe's synset_words.txt)")
+    .option('--resize <n>', "resize an image's shorter side to N before the centre crop (default: the input's size; 256 evaluates a 224×224 ImageNet net as torchvision does)")
+    .option('--bgr', "swap an image's red and blue channels (Caffe's ImageNet models were trained on BGR images)")
+    .option('--batch-size <n>', 'examples per forward pass (default 32)')
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend (default: the first that starts of node-gpu, node, wasm, cpu)').choices(['node-gpu', 'node', 'wasm', 'cpu']))
+    .option('--threads <n>', 'wasm threads (default: the CPUs available, at most 8)')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
+    .action(async (file: string, inputs: string[], flags) => {
+      const { runPredict } = await import('./predict.js');
+      process.exitCode = await runPredict(file, inputs, flags);
+    });
+
+  cmd
     .command('fmt')
     .description('Format nnspec and Caffe prototxt files in place (atomically), as the prettier plugin does.')
     .argument('<files...>', 'files, directories or quoted glob patterns')
