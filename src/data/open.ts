@@ -41,8 +41,7 @@ export async function openDataset(spec: DataSpec, options: OpenOptions): Promise
   if (kind === 'synthetic') {
     const size = path && path !== 'synthetic' ? Number(path) : undefined;
     if (size !== undefined && !(Number.isInteger(size) && size > 0)) throw new DataError(`'${spec}': the synthetic size must be a positive integer`);
-    // The test split draws other examples: a different seed stream.
-    return new SyntheticDataset({ shape: options.shape, numClasses: options.numClasses, seed: (options.seed ?? 0) + (split === 'test' ? 0x51ed : 0), ...(size ? { size } : {}) });
+    return new SyntheticDataset({ shape: options.shape, numClasses: options.numClasses, seed: options.seed ?? 0, split, ...(size ? { size } : {}) });
   }
   if (!existsSync(path)) throw new DataError(`no such file or folder (expected 'synthetic' or a dataset folder: ${KINDS.slice(1).join(', ')})`, path);
   if (!statSync(path).isDirectory()) throw new DataError('a dataset is named by its folder, not a file', path);

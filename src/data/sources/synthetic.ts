@@ -19,6 +19,8 @@ export interface SyntheticOptions {
   /** Examples (default 4096). */
   size?: number;
   seed?: number;
+  /** 'test' draws other examples of the same task (the same class patterns, other shifts and noise). */
+  split?: 'train' | 'test';
   /** Standard deviation of the pixel noise in 0–255 units (default 24). */
   noise?: number;
   /** Largest shift in pixels, each way (default: a sixteenth of the smaller side, at least 1). */
@@ -40,6 +42,7 @@ export class SyntheticDataset implements Dataset {
   readonly classNames: readonly string[];
   readonly pixelMax = 255;
   private readonly seed: number;
+  private readonly split: 'train' | 'test';
   private readonly noise: number;
   private readonly maxShift: number;
   private readonly patterns: ClassPattern[];
@@ -52,6 +55,7 @@ export class SyntheticDataset implements Dataset {
     this.numClasses = options.numClasses;
     this.size = options.size ?? 4096;
     this.seed = options.seed ?? 0;
+    this.split = options.split ?? 'train';
     this.noise = options.noise ?? 24;
     this.maxShift = options.maxShift ?? Math.max(1, Math.floor(Math.min(h, w) / 16));
     this.classNames = Array.from({ length: this.numClasses }, (_, k) => `class_${k}`);
@@ -107,7 +111,8 @@ export class SyntheticDataset implements Dataset {
   get(index: number): Promise<Example> {
     checkIndex(index, this.size);
     const label = index % this.numClasses;
-    const rng = new Rng(this.seed, STREAM.synthetic, index);
+    // The test split keys its examples apart; the training stream stays as it always was.
+    const rng = this.split === 'test' ? new Rng(this.seed, STREAM.synthetic, index, 1) : new Rng(this.seed, STREAM.synthetic, index);
     const [c, h, w] = this.shape;
     const s = this.maxShift;
     const dx = rng.int(2 * s + 1) - s;
