@@ -165,6 +165,25 @@ function program(): NnspecCommand {
     });
 
   cmd
+    .command('init-report')
+    .description("Push one batch through the freshly initialised network and report each layer's activation mean, std, saturated and dead fractions and gradient norms, flagging collapse, saturation and explosion; --init compares initialisations side by side.")
+    .argument('<file>', 'an nnspec or Caffe file')
+    .option('--init <list>', 'weight initialisations for every conv/fc layer, compared on the same batch: spec (as declared), xavier, kaiming, lecun, glorot, orthogonal, torch_default, gaussian:STD, uniform:A, uniform:MIN:MAX (default: spec)')
+    .option('--batch <n>', 'examples in the batch (default: 64)')
+    .option('--data <source>', "real inputs instead of random N(0, 1) ones: 'synthetic', 'synthetic:N', or a dataset folder, as for train")
+    .option('--seed <n>', "seed of the initial weights and of the random batch (default: the spec's, else 0)")
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--html <file>', 'also write a self-contained HTML report with a histogram per layer (atomically)')
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend (default: the first that starts of node-gpu, node, wasm, cpu)').choices(['node-gpu', 'node', 'wasm', 'cpu']))
+    .option('--threads <n>', 'wasm threads (default: the CPUs available, at most 8)')
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
+    .action(async (file: string, flags) => {
+      const { runInitReport } = await import('./init-report.js');
+      process.exitCode = await runInitReport(file, flags);
+    });
+
+  cmd
     .command('fmt')
     .description('Format nnspec and Caffe prototxt files in place (atomically), as the prettier plugin does.')
     .argument('<files...>', 'files, directories or quoted glob patterns')
