@@ -3,6 +3,7 @@
  * solver's settings) says, with flags overriding the length, batch size, rate and seed. tfjs
  * and the data code are imported here only, so other commands never load them.
  */
+import { resolve as resolvePath } from 'node:path';
 import { formatStylish } from '../diagnostics/format.js';
 import type { TrainConfig } from '../ir/train.js';
 import type { Watch } from '../train/loop.js';
@@ -23,6 +24,14 @@ export interface TrainFlags extends NetFlags {
   backend?: string;
   threads?: string | number;
   color?: boolean;
+  /** Continue the run whose --out folder (with its checkpoint/) this is. */
+  resume?: string;
+  /** A Caffe solver.prototxt whose settings replace the spec's train section. */
+  solver?: string;
+  /** Worker threads for augmentation. */
+  workers?: string | number;
+  /** Draw the terminal chart of the curves at the end even when stdout is not a terminal. */
+  chart?: boolean;
 }
 
 export interface TrainIo {
@@ -30,11 +39,17 @@ export interface TrainIo {
   out(line: string): void;
   /** Problems (stderr by default). */
   err(line: string): void;
+  /** Where the progress bar goes when it is a terminal (stderr by default); absent or not a TTY: plain lines. */
+  progress?: import('../train/progress.js').ProgressStream;
+  /** Whether `out` is a terminal (draws the end-of-run chart); default false. */
+  tty?: boolean;
 }
 
 const STDIO: TrainIo = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  progress: process.stderr,
+  tty: process.stdout.isTTY === true,
 };
 
 /** What training uses when the spec has no train section (a Caffe net without a solver). */
@@ -86,6 +101,11 @@ export async function runTrain(path: string, flags: TrainFlags, io: TrainIo = ST
       io.err(`nnspec: ${e.message}`);
       return EXIT_USAGE;
     }
+    const { CheckpointError } = await import('../train/checkpoint.js');
+    if (e instanceof CheckpointError) {
+      io.err(`nnspec: ${e.message}`);
+      return EXIT_USAGE;
+    }
     const { BackendUnavailableError } = await import('../runtime/backend.js');
     if (e instanceof BackendUnavailableError) {
       io.err(`nnspec: ${e.message}`);
@@ -98,15 +118,36 @@ export async function runTrain(path: string, flags: TrainFlags, io: TrainIo = ST
 async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<number> {
   const epochs = number('--epochs', flags.epochs, positive, 'a positive number');
   const iterations = number('--iterations', flags.iterations, positiveInt, 'a whole number ≥ 1');
-  const batchFlag = number('--batch-size', flags.batchSize, positiveInt, 'a whole number ≥ 1');
+  let batchFlag = number('--batch-size', flags.batchSize, positiveInt, 'a whole number ≥ 1');
   const lrFlag = number('--lr', flags.lr, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0');
-  const seedFlag = number('--seed', flags.seed, Number.isSafeInteger, 'an integer');
-  const valSplit = number('--val-split', flags.valSplit, (n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
+  let seedFlag = number('--seed', flags.seed, Number.isSafeInteger, 'an integer');
+  let valSplit = number('--val-split', flags.valSplit, (n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
   const threads = number('--threads', flags.threads, positiveInt, 'a whole number ≥ 1');
+  const workersFlag = number('--workers', flags.workers, (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
   const { BACKENDS } = await import('../runtime/backend.js');
   if (flags.backend !== undefined && !(BACKENDS as readonly string[]).includes(flags.backend)) {
     throw new UsageError(`--backend expects one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
   }
+  // Resuming continues the run as it was: its data, seed, batch size and split come from the checkpoint.
+  const checkpoints = flags.resume !== undefined ? await import('../train/checkpoint.js') : null;
+  const resume = checkpoints ? checkpoints.readCheckpoint(flags.resume!) : null;
+  // A data folder is remembered absolute, so that a run resumes from anywhere.
+  let dataFlag = flags.data === undefined || /^synthetic(:|$)/.test(flags.data) ? flags.data : resolvePath(flags.data);
+  if (resume) {
+    const saved = resume.settings;
+    const clash = (flag: string, given: unknown, had: unknown) => {
+      if (given !== undefined && given !== had) throw new UsageError(`--resume continues the run with its own settings: ${flag} ${String(given)} differs from the checkpoint's ${String(had)}`);
+    };
+    clash('--data', dataFlag, saved.data);
+    clash('--seed', seedFlag, saved.seed);
+    clash('--batch-size', batchFlag, saved.batchSize);
+    clash('--val-split', valSplit, saved.valSplit);
+    dataFlag = saved.data;
+    seedFlag = saved.seed;
+    batchFlag = saved.batchSize;
+    valSplit = saved.valSplit;
+  }
+  const outDir = flags.out ?? flags.resume;
   // A Caffe train_val net keeps its loss layers in the TRAIN phase.
   const options = compileOptions({ ...flags, phase: flags.phase ?? 'train' });
   const session = await import('../train/session.js');
@@ -119,13 +160,19 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
     return EXIT_PROBLEMS;
   }
   const { input } = net;
-  const base = input.model.train ?? DEFAULT_TRAIN;
+  let base = input.model.train ?? DEFAULT_TRAIN;
+  if (flags.solver !== undefined) {
+    const solver = await solverConfig(flags.solver, io, flags);
+    if (!solver) return EXIT_PROBLEMS;
+    base = solver;
+  }
   const config: TrainConfig = { ...base, solver: { ...base.solver, ...(lrFlag !== undefined ? { base_lr: lrFlag } : {}) } };
-  if (config.iter_size !== 1) throw new UsageError(`iter_size ${config.iter_size} (gradient accumulation) is not supported by nnspec train yet`);
   const seed = seedFlag ?? config.seed ?? 0;
+  const iterSize = Math.max(1, config.iter_size);
   const { WATCHABLE } = await import('../train/loop.js');
   const early = config.early_stopping;
   if (early && !(WATCHABLE as readonly string[]).includes(early.metric)) throw new UsageError(`early_stopping watches '${early.metric}', which nnspec train does not compute (it has ${WATCHABLE.join(', ')})`);
+  if (resume && resume.settings.iterSize !== iterSize) throw new UsageError(`--resume continues the run with its own settings: iter_size ${iterSize} differs from the checkpoint's ${resume.settings.iterSize}`);
 
   const { selectBackend, describeBackend } = await import('../runtime/backend.js');
   const backend = await selectBackend({ ...(flags.backend ? { backend: flags.backend as 'wasm' } : {}), ...(threads ? { threads } : {}) });
@@ -133,7 +180,8 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
   const { tf } = backend;
   const data = await import('../data/index.js');
   const numClasses = net.numClasses;
-  const dataset = await data.openDataset(flags.data ?? 'synthetic', { shape: net.modelData.inputShape, numClasses, seed });
+  const dataSource = dataFlag ?? 'synthetic';
+  const dataset = await data.openDataset(dataSource, { shape: net.modelData.inputShape, numClasses, seed });
   if (dataset.numClasses > numClasses) throw new data.DataError(`the data has ${dataset.numClasses} classes but the net scores ${numClasses}`);
   const fraction = valSplit ?? config.validation?.split ?? 0.1;
   const split = fraction > 0 ? data.splitDataset(dataset, fraction, seed) : null;
@@ -141,28 +189,39 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
   const length: { iterations: number } | { epochs: number } =
     iterations !== undefined ? { iterations: iterations }
     : epochs !== undefined ? { epochs }
+    : resume ? { iterations: resume.settings.totalIters }
     : config.iterations !== null ? { iterations: config.iterations }
     : { epochs: config.epochs ?? 1 };
   const trainSize = split?.train.size ?? dataset.size;
-  const perEpoch = Math.ceil(trainSize / batchSize);
+  const { updatesPerEpoch } = await import('../train/loop.js');
+  const perEpoch = updatesPerEpoch(Math.ceil(trainSize / batchSize), iterSize);
   const totalIters = 'iterations' in length ? length.iterations : Math.max(1, Math.ceil(length.epochs * perEpoch));
+  if (resume && resume.state.iteration >= totalIters) {
+    throw new UsageError(`the checkpoint in ${flags.resume} has done ${resume.state.iteration} of ${totalIters} iterations; give --epochs or --iterations to train longer`);
+  }
   const { wire } = await import('../train/loop.js');
   const { modelInterface } = await import('../backends/tfjs/index.js');
   const wiring = wire(input, modelInterface(input.model.graph.nodes)) as Exclude<ReturnType<typeof wire>, string>;
+  const { availableParallelism } = await import('node:os');
+  const workers = workersFlag ?? (net.modelData.augmentation && net.modelData.augmentation.length > 0 && availableParallelism() > 1 ? 1 : 0);
   io.out(
     `training ${input.model.graph.name || path}: ${split ? `${split.train.size} training / ${split.validation.size} validation` : `${dataset.size}`} examples, ` +
-      `${numClasses} classes, loss: ${wiring.losses.length ? wiring.losses.map((l) => `'${l.blob}'`).join(' + ') : `softmax cross-entropy on '${wiring.logits}'`}, batch ${batchSize}, ${totalIters} iterations (${(totalIters / perEpoch).toFixed(2).replace(/\.?0+$/, '')} epochs), ${config.solver.type} lr ${config.solver.base_lr}, seed ${seed}`,
+      `${numClasses} classes, loss: ${wiring.losses.length ? wiring.losses.map((l) => `'${l.blob}'`).join(' + ') : `softmax cross-entropy on '${wiring.logits}'`}, batch ${batchSize}${iterSize > 1 ? ` × iter_size ${iterSize}` : ''}, ${totalIters} iterations (${(totalIters / perEpoch).toFixed(2).replace(/\.?0+$/, '')} epochs), ${config.solver.type} lr ${config.solver.base_lr}, seed ${seed}${workers > 0 ? `, ${workers} augmentation worker${workers === 1 ? '' : 's'}` : ''}`,
   );
+  if (resume) io.out(`resuming from ${flags.resume} at iteration ${resume.state.iteration} (epoch ${resume.state.epoch + 1}, batch ${resume.state.batchInEpoch})`);
   const watch: Watch | undefined = early
     ? { metric: early.metric as Watch['metric'], mode: early.mode === 'max' ? 'max' : 'min', min_delta: early.min_delta, patience: early.patience }
     : split
       ? { metric: 'val_loss', mode: 'min', min_delta: 0, patience: null }
       : undefined;
+  const { progressReporter } = await import('../train/progress.js');
+  const progress = progressReporter(io.out, io.progress, perEpoch > 100 ? 100 : 0);
   // Ctrl-C ends training after the current update and still writes the outputs; a second one quits at once.
   let stopRequested = false;
   const onInterrupt = () => {
     if (stopRequested) process.exit(130);
     stopRequested = true;
+    progress.stop();
     io.err('nnspec: interrupted; finishing the current update and writing the outputs (Ctrl-C again to quit at once)');
   };
   process.on('SIGINT', onInterrupt);
@@ -178,25 +237,49 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
         batchSize,
         length: { iterations: totalIters },
         seed,
-        onProgress: io.out,
-        progressEvery: perEpoch > 100 ? 100 : 0,
+        onProgress: progress.onProgress,
+        onIteration: (e) => progress.onIteration(e),
+        progressEvery: progress.progressEvery,
         shouldStop: () => stopRequested,
+        workers,
         ...(watch ? { watch } : {}),
+        ...(resume ? { resume } : {}),
+        ...(outDir
+          ? { checkpoint: { dir: outDir, settings: { spec: path, data: dataSource, seed, batchSize, iterSize, valSplit: fraction, totalIters, solver: config.solver.type } } }
+          : {}),
       },
       true,
     );
   } finally {
+    progress.stop();
     process.off('SIGINT', onInterrupt);
   }
   report();
   const { stopped } = result;
   const lowered = result.lowered!;
   try {
-    if (stopped === 'diverged') io.err(`nnspec: ${result.message}`);
-    if (flags.out) {
-      const { writeOutputs } = await import('../train/outputs.js');
-      const files = writeOutputs(flags.out, input, lowered, result.history, { spec: path, backend: describeBackend(backend), seed, stopped, ...(stopped === 'diverged' && result.message ? { message: result.message } : {}) }, result.best);
-      io.out(`wrote ${files.map((f) => `${flags.out}/${f}`).join(', ')}${stopped === 'diverged' ? ' (no final weights: training diverged)' : ''}`);
+    if (stopped === 'diverged') {
+      // No checkpoint is written on divergence: the one there (if any) is the last good state.
+      const { existsSync } = await import('node:fs');
+      const kept = outDir !== undefined && existsSync(`${outDir}/checkpoint/state.json`);
+      io.err(`nnspec: ${result.message}${kept ? `; the checkpoint in ${outDir}/checkpoint is the last one before it` : ''}`);
+    }
+    if (io.tty || flags.chart) {
+      const { trainingCurves } = await import('../train/outputs.js');
+      const { terminalChart } = await import('../report/charts.js');
+      const { loss, accuracy } = trainingCurves(result.history);
+      const color = useColor(flags, process.stdout);
+      for (const [title, series] of [['loss', loss], ['accuracy', accuracy]] as const) {
+        // A series of one point (validation only at the end) draws as a flat line that says nothing.
+        const chart = terminalChart(series.filter((s) => s.points.length > 1), { title: `${title} against iteration`, color });
+        if (chart) io.out(chart);
+      }
+    }
+    if (outDir) {
+      const { writeOutputs, writeCurves } = await import('../train/outputs.js');
+      const files = writeOutputs(outDir, input, lowered, result.history, { spec: path, backend: describeBackend(backend), seed, stopped, ...(stopped === 'diverged' && result.message ? { message: result.message } : {}) }, result.best);
+      if (result.history.length > 0) files.push(await writeCurves(outDir, result.history));
+      io.out(`wrote ${files.map((f) => `${outDir}/${f}`).join(', ')}${stopped === 'diverged' ? ' (no final weights: training diverged)' : ''}; resume with --resume ${outDir}`);
     }
     return (stopped === 'completed' || stopped === 'early_stopping') && diagnostics.errorCount === 0 ? EXIT_OK : EXIT_PROBLEMS;
   } finally {
@@ -204,3 +287,22 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
   }
 }
 
+/** The train settings of a Caffe solver file; null (after printing its problems) when it has errors. Its net is not used: the SPEC argument is the net. */
+async function solverConfig(file: string, io: TrainIo, flags: TrainFlags): Promise<TrainConfig | null> {
+  const { compileFile } = await import('../compile.js');
+  const result = await compileFile(file, { dialect: 'caffe', analyze: false });
+  // The spec is the net here, so a solver that names none is complete.
+  const problems = result.diagnostics.filter((d) => d.code !== 'caffe/solver-net');
+  if (problems.some((d) => d.severity === 'error')) {
+    io.err(formatStylish(problems, { color: useColor(flags, process.stderr) }));
+    return null;
+  }
+  const train = result.model.train;
+  if (result.model.format !== 'caffe-solver' || !train) throw new UsageError(`--solver ${file} is not a Caffe solver (no SolverParameter fields such as base_lr or max_iter)`);
+  const extra = train.extra as Record<string, unknown>;
+  const named = ['net', 'train_net'].map((k) => extra[k]).find((v) => typeof v === 'string');
+  if (named !== undefined || result.model.graph) {
+    io.err(`note: the net ${named !== undefined ? `'${String(named)}' ` : ''}named in ${file} is ignored: the spec given is trained with its settings`);
+  }
+  return train;
+}

@@ -11,7 +11,7 @@ import type { BatchLoader } from '../data/index.js';
 import type { TrainConfig } from '../ir/train.js';
 import type { IrWeights } from '../weights/ir-weights.js';
 import { learningRate } from './lr-schedule.js';
-import { Optimizer } from './optimizer.js';
+import { Optimizer, type OptimizerState } from './optimizer.js';
 
 export interface EpochMetrics {
   epoch: number;
@@ -35,7 +35,11 @@ export interface IterationEvent {
   /** This batch's loss and top-1 accuracy. */
   loss: number;
   top1: number;
+  /** Examples in the update (iter_size batches). */
   batchSize: number;
+  /** The update's place in its epoch (1-based) and the updates per epoch. */
+  iterationInEpoch?: number;
+  itersPerEpoch?: number;
 }
 
 /** Raised when the loss stops being a finite number; training ends with what it had. */
@@ -62,6 +66,8 @@ export interface Watch {
 
 export interface BestCheckpoint {
   epoch: number;
+  /** Updates done at that validation point. */
+  iteration: number;
   metric: Watched;
   value: number;
   /** A copy of the parameters after that epoch. */
@@ -84,6 +90,20 @@ export interface LoopOptions {
   shouldStop?: () => boolean;
   /** Called after each update; true ends training after the epoch's metrics so far (recorded as early stopping). */
   onIteration?: (event: IterationEvent) => boolean | void;
+  /** When to validate (default: the config's validation section, else every epoch). */
+  validationSchedule?: ValidationSchedule;
+  /** Continue from a checkpoint instead of starting afresh (the parameters are loaded by the caller). */
+  resume?: { state: LoopState; optimizer: OptimizerState; bestWeights: IrWeights | null };
+  /** Called at each epoch end, validation point and interruption with what a checkpoint holds (the parameters are the model's now). */
+  onCheckpoint?: (event: CheckpointEvent) => void;
+}
+
+/** A checkpoint that does not fit the run (another net or solver). */
+export class ResumeError extends Error {}
+
+/** Updates per epoch: iter_size batches each, the last one of an epoch possibly fewer. */
+export function updatesPerEpoch(batchesPerEpoch: number, iterSize: number): number {
+  return Math.ceil(batchesPerEpoch / Math.max(1, iterSize));
 }
 
 /** How the lowered model is fed and which blob holds the class scores. */
@@ -125,10 +145,48 @@ function inTopK(tf: Tf, logits: Tensor, labels: Tensor, k: number): Tensor {
   return tf.less(higher, k);
 }
 
+/** Where a run stands between two updates: everything besides the parameters and the optimizer's slots that resuming needs. */
+export interface LoopState {
+  /** Updates done. */
+  iteration: number;
+  /** The epoch in progress (0-based). */
+  epoch: number;
+  /** Batches of that epoch already consumed (by finished updates). */
+  batchInEpoch: number;
+  /** The metrics row in progress: training figures since the last row. */
+  row: { lossSum: number; hits: number; seen: number; seconds: number; lr: number };
+  history: EpochMetrics[];
+  best: Omit<BestCheckpoint, 'weights'> | null;
+  /** Validation points judged so far, and the index of the best one (early stopping counts them). */
+  judged: number;
+  bestJudged: number;
+}
+
+export type CheckpointReason = 'epoch' | 'validation' | 'interrupted' | 'end';
+
+export interface CheckpointEvent {
+  reason: CheckpointReason;
+  state: LoopState;
+  optimizer: OptimizerState;
+  best: BestCheckpoint | null;
+}
+
+/** When validation runs: every `interval` epochs or iterations (Caffe's test_interval), on at most `batches` batches (test_iter). */
+export interface ValidationSchedule {
+  interval: number;
+  unit: 'epoch' | 'iteration';
+  batches: number | null;
+}
+
+export function validationSchedule(config: TrainConfig): ValidationSchedule {
+  const v = config.validation;
+  return { interval: v?.interval ?? 1, unit: v?.unit ?? 'epoch', batches: v?.iterations ?? null };
+}
+
 export class Trainer {
-  /** One entry per finished epoch; kept when training stops early (divergence). */
+  /** One row per epoch end and per validation point between them; kept when training stops early (divergence). */
   readonly history: EpochMetrics[] = [];
-  /** The epoch with the best watched metric so far, with its weights. */
+  /** The validation point with the best watched metric so far, with its weights. */
   best: BestCheckpoint | null = null;
   /** Why training ended before its length (early stopping or an interruption). */
   stoppedEarly: string | null = null;
@@ -145,28 +203,84 @@ export class Trainer {
     const { config, totalIters, train, validation, numClasses } = options;
     const params = [...lowered.params.entries()].filter((p) => p.trainable);
     const optimizer = new Optimizer(tf, config.solver, config.regularization, params, config.gradient_clip);
-    const itersPerEpoch = train.batchesPerEpoch;
+    const iterSize = Math.max(1, config.iter_size);
+    const batchesPerEpoch = train.batchesPerEpoch;
+    const itersPerEpoch = updatesPerEpoch(batchesPerEpoch, iterSize);
+    const schedule = options.validationSchedule ?? validationSchedule(config);
     const history = this.history;
-    let iteration = 0;
+    const st: LoopState = options.resume
+      ? structuredClone(options.resume.state)
+      : { iteration: 0, epoch: 0, batchInEpoch: 0, row: { lossSum: 0, hits: 0, seen: 0, seconds: 0, lr: 0 }, history: [], best: null, judged: 0, bestJudged: -1 };
+    history.push(...st.history);
+    if (options.resume) {
+      const why = optimizer.importState(options.resume.optimizer);
+      if (why) {
+        optimizer.dispose();
+        throw new ResumeError(why);
+      }
+      if (st.best && options.resume.bestWeights) this.best = { ...st.best, weights: options.resume.bestWeights };
+    }
+    const snapshot = (reason: CheckpointReason) => {
+      if (!options.onCheckpoint) return;
+      const { best } = this;
+      options.onCheckpoint({ reason, state: { ...structuredClone({ ...st, history: [] }), history: [...history], best: best ? { epoch: best.epoch, iteration: best.iteration, metric: best.metric, value: best.value } : null }, optimizer: optimizer.exportState(), best });
+    };
+    /** Closes the metrics row in progress (validating when asked); true when early stopping says to stop. */
+    const closeRow = async (validate: boolean, judge: boolean): Promise<boolean> => {
+      const r = st.row;
+      const val = validate && validation ? await this.evaluate(validation, numClasses, schedule.batches ?? undefined) : null;
+      const m: EpochMetrics = {
+        epoch: st.epoch + 1,
+        iteration: st.iteration,
+        lr: r.lr,
+        train_loss: r.seen ? r.lossSum / r.seen : NaN,
+        train_top1: r.seen ? r.hits / r.seen : NaN,
+        val_loss: val?.loss ?? null,
+        val_top1: val?.top1 ?? null,
+        val_top5: val?.top5 ?? null,
+        seconds: r.seconds,
+        images_per_second: r.seconds > 0 ? r.seen / r.seconds : 0,
+      };
+      history.push(m);
+      st.row = { lossSum: 0, hits: 0, seen: 0, seconds: 0, lr: r.lr };
+      options.onProgress?.(formatEpoch(m, totalIters));
+      return judge && options.watch ? this.judge(m, options.watch, st, schedule) : false;
+    };
+    const dueAt = (iteration: number, epochEnd: boolean) =>
+      schedule.unit === 'iteration' ? iteration % schedule.interval === 0 : epochEnd && (st.epoch + 1) % schedule.interval === 0;
+
+    let stopNow = false;
     try {
-      for (let epoch = 0; iteration < totalIters; epoch++) {
-        const started = performance.now();
-        let lossSum = 0;
-        let seen = 0;
-        let hits = 0;
+      let firstEpoch = true;
+      outer: for (; st.iteration < totalIters; st.epoch++) {
+        const skip = firstEpoch ? st.batchInEpoch : 0;
+        firstEpoch = false;
+        st.batchInEpoch = skip;
+        let segmentStart = performance.now();
+        let b = 0;
+        let acc: Record<string, Tensor> | null = null;
+        let micro = 0;
+        let microLoss = 0;
+        let microHits = 0;
+        let microSeen = 0;
         let lr = 0;
-        for await (const batch of train.epoch(epoch)) {
-          if (iteration >= totalIters) break;
-          // Let the event loop run (signals such as Ctrl-C arrive there): prefetched batches resolve as microtasks only.
-          await new Promise((resolve) => setImmediate(resolve));
-          if (options.shouldStop?.()) {
-            this.interrupted = true;
-            this.stoppedEarly = `interrupted at iteration ${iteration}`;
-            break;
+        for await (const batch of train.epoch(st.epoch)) {
+          // Resuming inside an epoch: its first batches were consumed before (their randomness is keyed by epoch and position, so the rest is the same).
+          if (b++ < skip) continue;
+          if (st.iteration >= totalIters) break;
+          if (micro === 0) {
+            // Let the event loop run (signals such as Ctrl-C arrive there): prefetched batches resolve as microtasks only.
+            await new Promise((resolve) => setImmediate(resolve));
+            if (options.shouldStop?.()) {
+              this.interrupted = true;
+              this.stoppedEarly = `interrupted at iteration ${st.iteration}`;
+              break;
+            }
+            lr = learningRate(config.solver.base_lr, config.lr_schedule, { iteration: st.iteration, itersPerEpoch, totalIters });
           }
-          lr = learningRate(config.solver.base_lr, config.lr_schedule, { iteration, itersPerEpoch, totalIters });
           const n = batch.shape[0];
-          const { loss, top1 } = tf.tidy(() => {
+          let step: { loss: number; hits: number; grads: Record<string, Tensor> | null } = { loss: NaN, hits: 0, grads: null };
+          tf.tidy(() => {
             const feeds = this.feeds(batch.images, batch.shape, batch.labels);
             const labels = tf.tensor1d(batch.labels, 'int32');
             const target = batch.soft ? tf.tensor2d(batch.soft, [n, numClasses]) : tf.oneHot(labels, numClasses);
@@ -179,85 +293,129 @@ export class Trainer {
               return tf.addN(wiring.losses.map((l) => tf.mul(tf.sum(out[l.blob]!), l.weight))) as ReturnType<Tf['scalar']>;
             }, optimizer.variables());
             const lossValue = value.dataSync()[0]!;
-            if (!Number.isFinite(lossValue)) throw new DivergenceError(iteration, lossValue);
-            optimizer.step(grads, lr);
-            const top1 = tf.sum(tf.cast(inTopK(tf, logits!, labels, 1), 'float32')).dataSync()[0]!;
+            const hits = tf.sum(tf.cast(inTopK(tf, logits!, labels, 1), 'float32')).dataSync()[0]!;
             (logits as Tensor | null)?.dispose();
-            return { loss: lossValue, top1 };
+            if (!Number.isFinite(lossValue)) {
+              step = { loss: lossValue, hits, grads: null };
+              return;
+            }
+            // Caffe's iter_size: the gradients of iter_size batches are summed, then divided by iter_size before one update.
+            const prev = acc;
+            const sum: Record<string, Tensor> = prev ? Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.add(prev[k]!, g)])) : grads;
+            for (const g of Object.values(sum)) tf.keep(g);
+            step = { loss: lossValue, hits, grads: sum };
           });
-          lossSum += loss * n;
-          hits += top1;
-          seen += n;
-          iteration++;
-          const verdict = options.onIteration?.({ iteration, epoch: epoch + 1, lr, loss, top1: top1 / n, batchSize: n });
+          if (acc && step.grads) for (const g of Object.values(acc)) g.dispose();
+          if (!step.grads) {
+            if (acc) for (const g of Object.values(acc)) g.dispose();
+            throw new DivergenceError(st.iteration, step.loss);
+          }
+          acc = step.grads;
+          micro++;
+          microLoss += step.loss * n;
+          microHits += step.hits;
+          microSeen += n;
+          const epochEnd = b === batchesPerEpoch;
+          if (micro < iterSize && !epochEnd) continue;
+          const grads: Record<string, Tensor> = acc;
+          acc = null;
+          tf.tidy(() => optimizer.step(micro === 1 ? grads : Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, tf.div(g, micro)])), lr));
+          for (const g of Object.values(grads)) g.dispose();
+          st.iteration++;
+          st.batchInEpoch = b;
+          const now = performance.now();
+          st.row.seconds += (now - segmentStart) / 1000;
+          segmentStart = now;
+          st.row.lossSum += microLoss;
+          st.row.hits += microHits;
+          st.row.seen += microSeen;
+          st.row.lr = lr;
+          const event: IterationEvent = { iteration: st.iteration, epoch: st.epoch + 1, lr, loss: microLoss / microSeen, top1: microHits / microSeen, batchSize: microSeen, iterationInEpoch: Math.ceil(b / iterSize), itersPerEpoch };
+          micro = 0;
+          microLoss = 0;
+          microHits = 0;
+          microSeen = 0;
+          const verdict = options.onIteration?.(event);
           if (verdict === true) {
-            this.stoppedEarly = `stopped after iteration ${iteration}`;
+            this.stoppedEarly = `stopped after iteration ${st.iteration}`;
             break;
           }
-          if (options.progressEvery && iteration % options.progressEvery === 0 && iteration < totalIters) {
-            const rate = seen / ((performance.now() - started) / 1000);
-            options.onProgress?.(`  iter ${iteration}/${totalIters}  lr ${lr.toPrecision(3)}  loss ${(lossSum / seen).toFixed(4)} top-1 ${pct(hits / seen)}  ${rate.toFixed(0)} img/s`);
+          if (options.progressEvery && st.iteration % options.progressEvery === 0 && st.iteration < totalIters) {
+            options.onProgress?.(`  iter ${st.iteration}/${totalIters}  lr ${lr.toPrecision(3)}  loss ${(st.row.lossSum / st.row.seen).toFixed(4)} top-1 ${pct(st.row.hits / st.row.seen)}  ${(st.row.seen / st.row.seconds).toFixed(0)} img/s`);
+          }
+          // A validation point inside an epoch (Caffe's test_interval); one at the epoch's end is the epoch's row.
+          if (!epochEnd && schedule.unit === 'iteration' && dueAt(st.iteration, false) && st.iteration < totalIters) {
+            stopNow = await closeRow(true, true);
+            segmentStart = performance.now();
+            if (stopNow) break outer;
+            snapshot('validation');
           }
         }
-        if (seen === 0) break;
-        const trainSeconds = (performance.now() - started) / 1000;
-        const val = validation ? await this.evaluate(validation, numClasses) : null;
-        const m: EpochMetrics = {
-          epoch: epoch + 1,
-          iteration,
-          lr,
-          train_loss: lossSum / seen,
-          train_top1: hits / seen,
-          val_loss: val?.loss ?? null,
-          val_top1: val?.top1 ?? null,
-          val_top5: val?.top5 ?? null,
-          seconds: (performance.now() - started) / 1000,
-          images_per_second: seen / trainSeconds,
-        };
-        history.push(m);
-        options.onProgress?.(formatEpoch(m, totalIters));
-        if (this.stoppedEarly && !this.interrupted) break;
-        if (this.interrupted) {
-          options.onProgress?.(this.stoppedEarly!);
+        if (acc) for (const g of Object.values(acc as Record<string, Tensor>)) g.dispose();
+        st.row.seconds += (performance.now() - segmentStart) / 1000;
+        if (this.interrupted || this.stoppedEarly) {
+          // The checkpoint holds the state before this partial row, so a resumed run's rows are the uninterrupted run's.
+          if (this.interrupted) snapshot('interrupted');
+          if (st.row.seen > 0) await closeRow(validation !== null, false);
+          if (this.interrupted) options.onProgress?.(this.stoppedEarly!);
           break;
         }
-        if (options.watch && this.judge(m, options.watch)) {
-          options.onProgress?.(this.stoppedEarly!);
-          break;
+        if (st.row.seen === 0 && b === 0) break;
+        const finished = st.batchInEpoch === batchesPerEpoch;
+        // The run's end inside an epoch: a checkpoint from which a longer run continues as if never stopped.
+        if (!finished && st.iteration >= totalIters) snapshot('end');
+        if (finished || st.row.seen > 0) {
+          const validate = dueAt(st.iteration, finished) || st.iteration >= totalIters;
+          stopNow = await closeRow(validate, validate);
+          if (stopNow) break;
+        }
+        if (finished) {
+          st.epoch++;
+          st.batchInEpoch = 0;
+          snapshot('epoch');
+          st.epoch--;
         }
       }
+      if (stopNow) options.onProgress?.(this.stoppedEarly!);
     } finally {
       optimizer.dispose();
     }
     return history;
   }
 
-  /** Keeps the best epoch's weights; true when early stopping says to stop. */
-  private judge(m: EpochMetrics, watch: Watch): boolean {
+  /** Keeps the best validation point's weights; true when early stopping says to stop. */
+  private judge(m: EpochMetrics, watch: Watch, st: LoopState, schedule: ValidationSchedule): boolean {
     const value = m[watch.metric];
-    if (value === null) return false;
+    if (value === null || Number.isNaN(value)) return false;
+    st.judged++;
     const better = !this.best || (watch.mode === 'min' ? value < this.best.value - watch.min_delta : value > this.best.value + watch.min_delta);
     if (better) {
       const weights: IrWeights = new Map();
       for (const [node, blobs] of this.lowered.params.toIrWeights()) weights.set(node, new Map([...blobs].map(([k, b]) => [k, { shape: [...b.shape], data: b.data.slice() }])));
-      this.best = { epoch: m.epoch, metric: watch.metric, value, weights };
+      this.best = { epoch: m.epoch, iteration: m.iteration, metric: watch.metric, value, weights };
+      st.bestJudged = st.judged;
       return false;
     }
-    if (watch.patience !== null && m.epoch - this.best!.epoch >= watch.patience) {
-      this.stoppedEarly = `early stopping: ${watch.metric} has not improved for ${watch.patience} epoch${watch.patience === 1 ? '' : 's'} (best ${this.best!.value.toPrecision(4)} at epoch ${this.best!.epoch})`;
+    if (watch.patience !== null && st.judged - st.bestJudged >= watch.patience) {
+      const perEpoch = schedule.unit === 'epoch' && schedule.interval === 1;
+      const what = perEpoch ? `epoch${watch.patience === 1 ? '' : 's'}` : `validation${watch.patience === 1 ? '' : 's'}`;
+      const at = perEpoch ? `epoch ${this.best!.epoch}` : `iteration ${this.best!.iteration}`;
+      this.stoppedEarly = `early stopping: ${watch.metric} has not improved for ${watch.patience} ${what} (best ${this.best!.value.toPrecision(4)} at ${at})`;
       return true;
     }
     return false;
   }
 
   /** Loss (softmax cross-entropy on the scores, or the net's loss) and top-1/top-5 accuracy over a whole loader. */
-  async evaluate(loader: BatchLoader, numClasses: number): Promise<{ loss: number; top1: number; top5: number | null }> {
+  async evaluate(loader: BatchLoader, numClasses: number, maxBatches?: number): Promise<{ loss: number; top1: number; top5: number | null }> {
     const { tf, lowered, wiring } = this;
     let lossSum = 0;
     let top1 = 0;
     let top5 = 0;
     let seen = 0;
+    let batches = 0;
     for await (const batch of loader.epoch(0)) {
+      if (maxBatches !== undefined && batches++ >= maxBatches) break;
       const n = batch.shape[0];
       const r = tf.tidy(() => {
         const feeds = this.feeds(batch.images, batch.shape, batch.labels);

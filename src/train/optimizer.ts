@@ -25,6 +25,12 @@ interface Slot {
   b: Variable | null;
 }
 
+/** What an update depends on besides the parameters: the step count and each slot's values, per parameter blob. */
+export interface OptimizerState {
+  steps: number;
+  slots: { node: string; name: string; a: Float32Array; b: Float32Array | null }[];
+}
+
 export interface Regularization {
   l2: number;
   l1: number;
@@ -135,6 +141,34 @@ export class Optimizer {
         return;
       }
     }
+  }
+
+  exportState(): OptimizerState {
+    return {
+      steps: this.steps,
+      slots: this.slots.map((s) => ({ node: s.param.node, name: s.param.name, a: s.a.dataSync() as Float32Array, b: s.b ? (s.b.dataSync() as Float32Array) : null })),
+    };
+  }
+
+  /** Restores a state exported from an optimizer of the same type over the same parameters; returns why not, or null. */
+  importState(state: OptimizerState): string | null {
+    const tf = this.tf;
+    if (state.slots.length !== this.slots.length) return `it holds ${state.slots.length} optimizer slots, the net has ${this.slots.length} trainable blobs`;
+    for (const [i, slot] of this.slots.entries()) {
+      const saved = state.slots[i]!;
+      const size = slot.a.size;
+      if (saved.node !== slot.param.node || saved.name !== slot.param.name) return `optimizer slot ${i} is for '${saved.node}' ${saved.name}, the net's is '${slot.param.node}' ${slot.param.name}`;
+      if (saved.a.length !== size || (saved.b?.length ?? size) !== size || (saved.b === null) !== (slot.b === null)) return `the optimizer slots of '${saved.node}' ${saved.name} do not fit (another solver type or shape)`;
+    }
+    for (const [i, slot] of this.slots.entries()) {
+      const saved = state.slots[i]!;
+      tf.tidy(() => {
+        slot.a.assign(tf.tensor(saved.a, slot.a.shape, 'float32'));
+        if (slot.b && saved.b) slot.b.assign(tf.tensor(saved.b, slot.b.shape, 'float32'));
+      });
+    }
+    this.steps = state.steps;
+    return null;
   }
 
   dispose(): void {

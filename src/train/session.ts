@@ -10,7 +10,8 @@ import type { Dataset, ImageShape, ModelData } from '../data/index.js';
 import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import type { TrainConfig } from '../ir/train.js';
 import type { IrWeights } from '../weights/ir-weights.js';
-import type { BestCheckpoint, EpochMetrics, IterationEvent, Watch } from './loop.js';
+import type { Checkpoint, RunSettings } from './checkpoint.js';
+import type { BestCheckpoint, CheckpointReason, EpochMetrics, IterationEvent, Watch } from './loop.js';
 
 /** A compiled net ready to be lowered any number of times. */
 export interface PreparedNet {
@@ -52,6 +53,12 @@ export interface TrainRun {
   shouldStop?: () => boolean;
   /** Worker threads for augmentation (default 0). */
   workers?: number;
+  /** Continue from this checkpoint (its parameters, optimizer slots, position and history); a checkpoint of another net is a TrainSetupError. */
+  resume?: Checkpoint;
+  /** Write a checkpoint into `dir/checkpoint/` at each epoch end, validation point and interruption. */
+  checkpoint?: { dir: string; settings: RunSettings };
+  /** Called after each checkpoint is written. */
+  onCheckpoint?: (reason: CheckpointReason) => void;
 }
 
 export interface TrainResult {
@@ -104,8 +111,19 @@ export async function lowerNet(tf: Tf, net: PreparedNet, seed: number, weights?:
 export async function runTraining(run: TrainRun, keep = false): Promise<TrainResult> {
   const { tf, net, config, seed } = run;
   const data = await import('../data/index.js');
-  const { Trainer, DivergenceError, wire } = await import('./loop.js');
-  const lowered = await lowerNet(tf, net, seed, run.weights);
+  const { Trainer, DivergenceError, ResumeError, wire, updatesPerEpoch } = await import('./loop.js');
+  const draws = seededDraws(tf, run.resume?.draws ?? 0);
+  const lowered = await lowerNet(draws.tf, net, seed, run.resume ? undefined : run.weights);
+  if (run.resume) {
+    const { checkpointMismatch } = await import('./checkpoint.js');
+    const why = checkpointMismatch(run.resume, lowered.params.toIrWeights());
+    if (why) {
+      lowered.dispose();
+      throw new TrainSetupError(why);
+    }
+    lowered.params.load(run.resume.weights);
+  }
+  draws.start();
   let kept = false;
   const pipeOptions = { ...net.modelData, seed };
   const trainLoader = new data.BatchLoader(await data.DataPipeline.create(run.train, pipeOptions), { batchSize: run.batchSize, seed, mode: 'train', ...(run.workers ? { workers: run.workers } : {}) });
@@ -113,9 +131,10 @@ export async function runTraining(run: TrainRun, keep = false): Promise<TrainRes
   try {
     const wiring = wire(net.input, lowered);
     if (typeof wiring === 'string') throw new TrainSetupError(`cannot train '${net.path}': ${wiring}`);
-    const itersPerEpoch = trainLoader.batchesPerEpoch;
+    const itersPerEpoch = updatesPerEpoch(trainLoader.batchesPerEpoch, config.iter_size);
     const totalIters = 'iterations' in run.length ? run.length.iterations : Math.max(1, Math.ceil(run.length.epochs * itersPerEpoch));
     const trainer = new Trainer(tf, lowered, wiring);
+    const checkpointModule = run.checkpoint ? await import('./checkpoint.js') : null;
     let stopped: StopReason = 'completed';
     let message: string | null = null;
     try {
@@ -130,12 +149,33 @@ export async function runTraining(run: TrainRun, keep = false): Promise<TrainRes
         ...(run.onIteration ? { onIteration: run.onIteration } : {}),
         ...(run.shouldStop ? { shouldStop: run.shouldStop } : {}),
         ...(run.watch ? { watch: run.watch } : {}),
+        ...(run.resume ? { resume: { state: run.resume.state, optimizer: run.resume.optimizer, bestWeights: run.resume.bestWeights } } : {}),
+        ...(run.checkpoint
+          ? {
+              onCheckpoint: (event) => {
+                const { writeCheckpoint } = checkpointModule!;
+                const weights = lowered.params.toIrWeights();
+                // An update can overflow the parameters before the loss shows it: such a state is no checkpoint, the previous one stays.
+                for (const blobs of weights.values()) for (const b of blobs.values()) if (!b.data.every(Number.isFinite)) return;
+                writeCheckpoint(run.checkpoint!.dir, {
+                  settings: { ...run.checkpoint!.settings, totalIters },
+                  state: event.state,
+                  draws: draws.count,
+                  weights,
+                  optimizer: event.optimizer,
+                  best: event.best ? { weights: event.best.weights, iteration: event.best.iteration } : null,
+                });
+                run.onCheckpoint?.(event.reason);
+              },
+            }
+          : {}),
       });
       if (trainer.stoppedEarly) {
         stopped = trainer.interrupted ? 'interrupted' : 'early_stopping';
         message = trainer.stoppedEarly;
       }
     } catch (e) {
+      if (e instanceof ResumeError) throw new TrainSetupError(`cannot resume: ${e.message}`);
       if (!(e instanceof DivergenceError)) throw e;
       stopped = 'diverged';
       message = e.message;
@@ -180,6 +220,31 @@ export async function predictDataset(tf: Tf, net: PreparedNet, weights: IrWeight
     lowered.dispose();
   }
   return { probabilities, labels, numClasses: c };
+}
+
+/**
+ * The lowering seeds each dropout mask with its seed and a count of masks drawn so far, which
+ * starts at 0 in every lowered model. A resumed run continues that count: this wrapper of the tf
+ * namespace adds the draws made before to each seeded randomUniform once training starts (the
+ * fillers' draws during lowering are left alone) and counts them for the next checkpoint.
+ */
+function seededDraws(tf: Tf, before: number): { tf: Tf; start(): void; readonly count: number } {
+  let active = false;
+  let count = before;
+  const wrapped = Object.create(tf) as Tf;
+  const randomUniform: Tf['randomUniform'] = (shape, minval, maxval, dtype, seed) => {
+    if (!active || seed === undefined) return tf.randomUniform(shape, minval, maxval, dtype, seed);
+    count++;
+    return tf.randomUniform(shape, minval, maxval, dtype, typeof seed === 'number' ? seed + before : seed);
+  };
+  Object.defineProperty(wrapped, 'randomUniform', { value: randomUniform });
+  return {
+    tf: wrapped,
+    start: () => (active = true),
+    get count() {
+      return count;
+    },
+  };
 }
 
 /** [C, H, W] of the first input as analysed, when all three are known. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runTrain, type TrainFlags } from '../../src/cli/train.js';
 import type { EpochMetrics } from '../../src/train/loop.js';
+import { readCheckpoint } from '../../src/train/checkpoint.js';
 import { readSafetensors } from '../../src/weights/index.js';
 import { prepareBackendInput } from '../../src/backends/backend.js';
 import { emitPyTorch } from '../../src/backends/pytorch/index.js';
@@ -61,12 +62,18 @@ describe('nnspec train', () => {
     expect(csv).toHaveLength(4);
     expect(Number(csv[3]!.split(',')[3])).toBeCloseTo(last.train_loss, 6);
     // Written atomically: no temporary files are left behind.
-    expect(readdirSync(r.out).sort()).toEqual(['best.safetensors', 'metrics.csv', 'metrics.json', 'weights.safetensors']);
-    // The best checkpoint is the epoch with the lowest validation loss.
+    expect(readdirSync(r.out).sort()).toEqual(['best.safetensors', 'checkpoint', 'curves.svg', 'metrics.csv', 'metrics.json', 'weights.safetensors']);
+    // One generation of checkpoint files: older ones are removed once state.json names the new ones.
+    // 3 epochs: 3 checkpoints, the last one's files only (the best parameters keep the file of the checkpoint that first held them).
+    const files = readdirSync(join(r.out, 'checkpoint')).sort();
+    expect(files).toHaveLength(4);
+    expect(files.slice(1)).toEqual(['optimizer-3.safetensors', 'state.json', 'weights-3.safetensors']);
+    expect(files[0]).toMatch(/^best-[123]\.safetensors$/);
+    // lenet.nnspec validates every 500 iterations: within these 36, only at the end of the run.
+    expect(epochs.map((m) => m.val_loss === null)).toEqual([true, true, false]);
     const best = readSafetensors(readFileSync(join(r.out, 'best.safetensors')));
     if ('error' in best) throw new Error(best.error);
-    const lowest = epochs.reduce((a, b) => (b.val_loss! < a.val_loss! ? b : a));
-    expect(best.file.metadata).toMatchObject({ epoch: String(lowest.epoch), val_loss: String(lowest.val_loss) });
+    expect(best.file.metadata).toMatchObject({ epoch: '3', iteration: '36', val_loss: String(last.val_loss) });
     const read = readSafetensors(readFileSync(join(r.out, 'weights.safetensors')));
     if ('error' in read) throw new Error(read.error);
     const shapes = Object.fromEntries(read.file.tensors.map((t) => [t.key, t.shape]));
@@ -128,6 +135,10 @@ describe('nnspec train', () => {
     // Diverged weights are no use to anyone: only the metrics are written.
     expect(readdirSync(r.out)).not.toContain('weights.safetensors');
     expect(readdirSync(r.out)).toContain('metrics.csv');
+    // No checkpoint of the diverged state: one there is from before it, with finite values.
+    if (readdirSync(r.out).includes('checkpoint')) {
+      for (const blobs of readCheckpoint(r.out).weights.values()) for (const w of blobs.values()) expect(w.data.every(Number.isFinite)).toBe(true);
+    }
   });
 
   it('trains a net whose own loss layer takes the labels (Caffe train_val style)', async () => {
@@ -161,6 +172,24 @@ layer { name: "loss" type: "SoftmaxWithLoss" bottom: "fc" bottom: "label" top: "
     expect(m.stopped).toBe('early_stopping');
     expect(m.epochs).toHaveLength(2);
     expect(r.lines.some((l) => /^early stopping: val_loss has not improved for 1 epoch \(best [\d.]+ at epoch 1\)$/.test(l))).toBe(true);
+  });
+
+  it('validates every N iterations and counts patience in validation points', async () => {
+    const spec = join(TMP, 'every2.nnspec');
+    const lenet = readFileSync(LENET, 'utf8');
+    writeFileSync(spec, lenet.replace(/train \{[^]*$/, 'train {\n  solver { type: sgd lr: 0.01 }\n  validation { interval: 2 unit: iteration }\n  early_stopping { metric: val_loss patience: 2 }\n}\n'));
+    // 90 training examples in batches of 30: 3 updates per epoch; lr 0: the validation loss never improves after the first point.
+    const r = await train({ data: 'synthetic:100', epochs: 10, batchSize: 30, lr: 0 }, spec);
+    expect(r.code).toBe(0);
+    const m = metrics(r.out);
+    expect(m.stopped).toBe('early_stopping');
+    expect(m.epochs.map((e) => [e.epoch, e.iteration, e.val_loss !== null])).toEqual([
+      [1, 2, true],
+      [1, 3, false],
+      [2, 4, true],
+      [2, 6, true],
+    ]);
+    expect(r.lines).toContain(`early stopping: val_loss has not improved for 2 validations (best ${m.epochs[0]!.val_loss!.toPrecision(4)} at iteration 2)`);
   });
 
   it("puts a deploy net's cross-entropy on the scores before its final Softmax", async () => {
@@ -201,6 +230,9 @@ process.exitCode = await runTrain(${JSON.stringify(LENET)}, { data: 'synthetic:2
     expect(m.epochs.length).toBeGreaterThanOrEqual(1);
     expect(m.epochs.length).toBeLessThan(100);
     expect(readdirSync(out)).toContain('weights.safetensors');
+    // The checkpoint holds the interrupted state, ready for --resume.
+    const ck = readCheckpoint(out);
+    expect(ck.state.iteration).toBe(m.epochs.at(-1)!.iteration);
   });
 
   it('reports bad flags and data on one line with exit code 2', async () => {
