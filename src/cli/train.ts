@@ -277,8 +277,11 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
     }
     if (outDir) {
       const { writeOutputs, writeCurves } = await import('../train/outputs.js');
+      const reported = diagnostics.items.length;
       const files = writeOutputs(outDir, input, lowered, result.history, { spec: path, backend: describeBackend(backend), seed, stopped, ...(stopped === 'diverged' && result.message ? { message: result.message } : {}) }, result.best);
       if (result.history.length > 0) files.push(await writeCurves(outDir, result.history));
+      const late = diagnostics.items.slice(reported);
+      if (late.length > 0) io.err(formatStylish(late, { color: useColor(flags, process.stderr) }));
       io.out(`wrote ${files.map((f) => `${outDir}/${f}`).join(', ')}${stopped === 'diverged' ? ' (no final weights: training diverged)' : ''}; resume with --resume ${outDir}`);
     }
     return (stopped === 'completed' || stopped === 'early_stopping') && diagnostics.errorCount === 0 ? EXIT_OK : EXIT_PROBLEMS;

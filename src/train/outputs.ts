@@ -5,10 +5,12 @@
  * checkpoint.ts's.
  */
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import type { BackendInput } from '../backends/backend.js';
 import type { LoweredModel } from '../backends/tfjs/index.js';
 import { pytorchStateDict } from '../backends/pytorch/index.js';
+import { saveGraphModel } from '../backends/tfjs-graph/index.js';
+import { DiagnosticBag } from '../diagnostics/diagnostic.js';
 import { writeFileAtomic } from '../io/atomic-write.js';
 import { writeSafetensors } from '../weights/index.js';
 import type { Series } from '../report/charts.js';
@@ -44,10 +46,14 @@ export function writeOutputs(dir: string, input: BackendInput, lowered: LoweredM
   files.push('weights.safetensors');
   const tensors = pytorchStateDict(input, lowered.params.toIrWeights());
   writeFileAtomic(join(dir, 'weights.safetensors'), writeSafetensors(tensors, { format: 'pt', source: 'nnspec train' }));
-  // ── tfjs model export (lead: add here) ──────────────────────────────────────────────────
-  // The trained model in tfjs format (model.json + weight shards, from src/backends/tfjs-graph)
-  // goes here: write it with writeFileAtomic into `dir` and push each file name onto `files`.
-  // ────────────────────────────────────────────────────────────────────────────────────────
+  // The trained model for TensorFlow.js users: a graph model (tf.loadGraphModel) in the spec's NCHW layout.
+  // A layer the export cannot express costs that one output, not the run: its errors come back as warnings.
+  const exportBag = new DiagnosticBag(input.diagnostics.source);
+  const tfjs = saveGraphModel(join(dir, 'tfjs'), { ...input, diagnostics: exportBag }, lowered.params.toIrWeights(), { outputs: lowered.outputs });
+  for (const d of exportBag.items) {
+    input.diagnostics.add(d.code, d.severity === 'error' ? 'warning' : d.severity, d.severity === 'error' ? `no TensorFlow.js model written: ${d.message}` : d.message, d.span);
+  }
+  files.push(...tfjs.files.map((f) => relative(dir, f)));
   return files;
 }
 
