@@ -104,6 +104,7 @@ async function compileDecoded(path: string, decoded: DecodedText, options: Compi
     if (recoveredFields) recoveredFields = doc.fields.filter((f) => f.start >= recoveryStart(doc.fields, diagnostics));
     const bound = bindNnspec(doc, diagnostics, accept);
     model.train = bound.train;
+    if (bound.search) model.search = bound.search;
     if (bound.name !== null) {
       hasGraph = true;
       model.graph = { name: bound.name, phase: null, nodes: kept };

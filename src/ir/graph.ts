@@ -7,6 +7,7 @@
 import type { Span } from '../language/syntax-tree.js';
 import type { Filler } from './filler.js';
 import type { AttrsOf, OpName } from './ops/index.js';
+import type { SearchConfig } from './search.js';
 import type { TrainConfig } from './train.js';
 
 export interface ParamBlob {
@@ -55,6 +56,8 @@ export interface Model {
   format: SourceFormat;
   graph: Graph | null;
   train: TrainConfig | null;
+  /** nnspec's `search` section (absent or null when the file has none). */
+  search?: SearchConfig | null;
 }
 
 /**

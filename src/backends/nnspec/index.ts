@@ -12,6 +12,7 @@ import { GraphWriter, type LayerText } from './graph.js';
 import { extractDefaults } from './defaults.js';
 import { printLayer } from './layers.js';
 import { comment, dim, Msg, name, num, str, Unsupported, writeField } from './text.js';
+import { searchSection } from './search.js';
 import { trainSection } from './train.js';
 
 function inputSections(node: Node & { op: 'input' }, lines: string[], input: BackendInput): void {
@@ -121,6 +122,10 @@ export const emitNnspec: Backend = (input) => {
       if (!(e instanceof Unsupported)) throw e;
       diagnostics.error('convert/unsupported', `the training setup: nnspec cannot express ${e.message}`, { start: 0, end: 0 });
     }
+  }
+  if (model.search) {
+    lines.push('');
+    writeField(lines, '', 'search', searchSection(model.search));
   }
   const failed = diagnostics.items.filter((d) => d.severity === 'error').length > errors;
   return failed ? null : `${lines.join('\n')}\n`;

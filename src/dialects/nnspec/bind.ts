@@ -1,10 +1,11 @@
 /**
  * The nnspec dialect: a document's top-level sections (`nnspec`, `name`, `input`, `defaults`,
- * `block`, `train`) and its layer entries, bound to the IR.
+ * `block`, `train`, `search`) and its layer entries, bound to the IR.
  */
 import type { DiagnosticBag } from '../../diagnostics/diagnostic.js';
 import { createNode } from '../../ir/graph.js';
 import type { Node } from '../../ir/graph.js';
+import type { SearchConfig } from '../../ir/search.js';
 import type { TrainConfig } from '../../ir/train.js';
 import type { Document, Field, Message, Span } from '../../language/syntax-tree.js';
 import type { NodeOrigin } from '../../passes/graph-check.js';
@@ -12,6 +13,7 @@ import { EMPTY_ENV } from './evaluate.js';
 import { Expander, type BlockArg, type BlockDef } from './expand.js';
 import { maybe, opt, readMessage, req, t, type ReadContext } from './fields.js';
 import { LAYER_TYPE_MAP } from './layers.js';
+import { bindSearch, type BoundSearch } from './search.js';
 import { bindTrain } from './train.js';
 
 export const LANGUAGE_VERSION = 1;
@@ -19,10 +21,11 @@ export const LANGUAGE_VERSION = 1;
 export interface NnspecResult {
   name: string | null;
   train: TrainConfig | null;
+  search: SearchConfig | null;
 }
 
 /** Top-level sections of an nnspec file; every other top-level entry is a layer, block or seq. */
-export const SECTION_NAMES = ['nnspec', 'name', 'input', 'defaults', 'block', 'train'] as const;
+export const SECTION_NAMES = ['nnspec', 'name', 'input', 'defaults', 'block', 'train', 'search'] as const;
 const SECTIONS: ReadonlySet<string> = new Set(SECTION_NAMES);
 
 function nameSpan(f: Field): Span {
@@ -92,13 +95,21 @@ export function bindNnspec(doc: Document, diagnostics: DiagnosticBag, sink: (nod
   const ctx: ReadContext = { diagnostics, env: EMPTY_ENV };
   let name: string | null = null;
   let train: TrainConfig | null = null;
+  let search: BoundSearch | null = null;
+  // The search section may name Dropout layers; they are checked once the graph is bound.
+  const dropouts = new Set<string>();
+  const outer = sink;
+  sink = (node, origin) => {
+    if (node.op === 'dropout') dropouts.add(node.name);
+    outer(node, origin);
+  };
   const blocks = new Map<string, BlockDef>();
   const defaults = new Map<string, Message>();
   const inputs: { field: Field; msg: Message }[] = [];
   const entries: Field[] = [];
   const seen = new Set<string>();
   for (const f of doc.fields) {
-    const once = f.name === 'nnspec' || f.name === 'name' || f.name === 'defaults' || f.name === 'train';
+    const once = f.name === 'nnspec' || f.name === 'name' || f.name === 'defaults' || f.name === 'train' || f.name === 'search';
     if (once && seen.has(f.name)) {
       diagnostics.error('nnspec/duplicate-field', `'${f.name}' is given more than once`, nameSpan(f));
       continue;
@@ -142,6 +153,11 @@ export function bindNnspec(doc: Document, diagnostics: DiagnosticBag, sink: (nod
         if (msg) train = bindTrain(msg, ctx, nameSpan(f));
         break;
       }
+      case 'search': {
+        const msg = message(f, diagnostics);
+        if (msg) search = bindSearch(msg, ctx, nameSpan(f));
+        break;
+      }
       default:
         entries.push(f);
     }
@@ -159,5 +175,11 @@ export function bindNnspec(doc: Document, diagnostics: DiagnosticBag, sink: (nod
     expander.addInput(node, { inputSpan: () => nameSpan(field), outputSpan: () => nameSpan(field) });
   }
   expander.expand(entries);
-  return { name: name ?? '', train };
+  for (const ref of search?.layers ?? []) {
+    if (!dropouts.has(ref.layer)) {
+      diagnostics.error('nnspec/unknown-layer', `search dropout: the net has no Dropout layer named '${ref.layer}'${dropouts.size ? ` (it has ${[...dropouts].join(', ')})` : ''}`, ref.span);
+      search = null;
+    }
+  }
+  return { name: name ?? '', train, search: search?.config ?? null };
 }
