@@ -1,0 +1,133 @@
+/**
+ * `nnspec doctor SPEC --data …`: runs the training recipe (src/recipe/doctor) on the net and
+ * stops at the first step that fails, saying what to do; with --report DIR writes report.md,
+ * a self-contained report.html and train-section.nnspec. Exit 0: every step passed; 1: a step
+ * failed; 2: usage, data or setup problems. tfjs and the data code are imported here only.
+ */
+import { formatStylish } from '../diagnostics/format.js';
+import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js';
+import { isFsError } from './check.js';
+import { describeFsError } from './inputs.js';
+import { compileOptions, useColor, type NetFlags } from './options.js';
+
+export interface DoctorFlags extends NetFlags {
+  data?: string;
+  report?: string;
+  quick?: boolean;
+  maxMinutes?: string | number;
+  trials?: string | number;
+  epochs?: string | number;
+  batchSize?: string | number;
+  lr?: string | number;
+  seed?: string | number;
+  valSplit?: string | number;
+  backend?: string;
+  threads?: string | number;
+  color?: boolean;
+}
+
+export interface DoctorIo {
+  /** Progress and the verdict (stdout by default). */
+  out(line: string): void;
+  /** Problems (stderr by default). */
+  err(line: string): void;
+}
+
+const STDIO: DoctorIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function number(name: string, value: string | number | undefined, check: (n: number) => boolean, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!check(n)) throw new UsageError(`${name} expects ${what}, got '${value}'`);
+  return n;
+}
+const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
+const positive = (n: number) => Number.isFinite(n) && n > 0;
+
+export async function runDoctor(path: string, flags: DoctorFlags, io: DoctorIo = STDIO): Promise<number> {
+  try {
+    return await doctor(path, flags, io);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`nnspec: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    if (isFsError(e)) {
+      io.err(`nnspec: ${(e as { path?: string }).path ?? path}: ${describeFsError(e)}`);
+      return EXIT_USAGE;
+    }
+    const { isDataError } = await import('../data/index.js');
+    if (isDataError(e)) {
+      io.err(`nnspec: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    const { TrainSetupError } = await import('../train/session.js');
+    if (e instanceof TrainSetupError) {
+      io.err(`nnspec: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    const { BackendUnavailableError } = await import('../runtime/backend.js');
+    if (e instanceof BackendUnavailableError) {
+      io.err(`nnspec: ${e.message}`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+}
+
+async function doctor(path: string, flags: DoctorFlags, io: DoctorIo): Promise<number> {
+  const { SEARCH } = await import('../recipe/doctor/settings.js');
+  const quick = flags.quick === true;
+  const maxMinutes = number('--max-minutes', flags.maxMinutes, positive, 'a positive number');
+  const trials = number('--trials', flags.trials, positiveInt, 'a whole number ≥ 1') ?? (quick ? SEARCH.quickTrials : SEARCH.trials);
+  const fineEpochs = number('--epochs', flags.epochs, positive, 'a positive number') ?? (quick ? SEARCH.quickFineEpochs : SEARCH.fineEpochs);
+  const batchFlag = number('--batch-size', flags.batchSize, positiveInt, 'a whole number ≥ 1');
+  const lrFlag = number('--lr', flags.lr, (n) => Number.isFinite(n) && n >= 0, 'a number ≥ 0');
+  const seedFlag = number('--seed', flags.seed, Number.isSafeInteger, 'an integer');
+  const valSplit = number('--val-split', flags.valSplit, (n) => n > 0 && n < 1, 'a fraction in (0, 1)');
+  const threads = number('--threads', flags.threads, positiveInt, 'a whole number ≥ 1');
+  const { BACKENDS } = await import('../runtime/backend.js');
+  if (flags.backend !== undefined && !(BACKENDS as readonly string[]).includes(flags.backend)) {
+    throw new UsageError(`--backend expects one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
+  }
+  const options = compileOptions({ ...flags, phase: flags.phase ?? 'train' });
+  const session = await import('../train/session.js');
+  const { net, diagnostics } = await session.prepareNet(path, options);
+  if (diagnostics.items.length > 0) io.err(formatStylish(diagnostics.items, { color: useColor(flags, process.stderr) }));
+  if (!net) return EXIT_PROBLEMS;
+  const { DEFAULT_TRAIN } = await import('./train.js');
+  const spec = net.input.model.train ?? DEFAULT_TRAIN;
+  const base = lrFlag === undefined ? spec : { ...spec, solver: { ...spec.solver, base_lr: lrFlag } };
+  if (base.iter_size !== 1) throw new UsageError(`iter_size ${base.iter_size} (gradient accumulation) is not supported by nnspec doctor`);
+  const seed = seedFlag ?? base.seed ?? 0;
+
+  const { selectBackend, describeBackend } = await import('../runtime/backend.js');
+  const backend = await selectBackend({ ...(flags.backend ? { backend: flags.backend as 'wasm' } : {}), ...(threads ? { threads } : {}) });
+  io.out(describeBackend(backend) + (backend.why ? ` — ${backend.why}` : ''));
+  const data = await import('../data/index.js');
+  const dataset = await data.openDataset(flags.data ?? 'synthetic:1000', { shape: net.modelData.inputShape, numClasses: net.numClasses, seed });
+  if (dataset.numClasses > net.numClasses) throw new data.DataError(`the data has ${dataset.numClasses} classes but the net scores ${net.numClasses}`);
+  // The gap between training and validation is one of the things the doctor reads: it always holds data out.
+  const split = data.splitDataset(dataset, valSplit ?? base.validation?.split ?? 0.2, seed);
+  const batchSize = Math.min(batchFlag ?? base.batch_size ?? 32, split.train.size);
+  const started = Date.now();
+  const budget = { quick, deadline: maxMinutes !== undefined ? started + maxMinutes * 60_000 : Infinity, trials, fineEpochs };
+  const netName = net.input.model.graph.name || path;
+  io.out(`doctor ${netName}: ${split.train.size} training / ${split.validation.size} validation examples, ${net.numClasses} classes, batch ${batchSize}, seed ${seed}${quick ? ', quick' : ''}${maxMinutes !== undefined ? `, at most ${maxMinutes} min` : ''}`);
+  const { runRecipe } = await import('../recipe/doctor/index.js');
+  const findings = await runRecipe(
+    { tf: backend.tf, net, base, train: split.train, validation: split.validation, batchSize, seed, budget, progress: io.out },
+    { spec: path, netName, backend: describeBackend(backend) },
+  );
+  const { terminalVerdict, writeReport } = await import('../recipe/doctor/report.js');
+  for (const line of terminalVerdict(findings, { color: useColor(flags, process.stdout) })) io.out(line);
+  if (flags.report) {
+    const files = await writeReport(flags.report, findings);
+    io.out(`wrote ${files.map((f) => `${flags.report}/${f}`).join(', ')}`);
+  }
+  const ok = findings.steps.length === 6 && findings.steps.every((s) => s.passed);
+  return ok ? EXIT_OK : EXIT_PROBLEMS;
+}
