@@ -120,11 +120,62 @@ function program(): NnspecCommand {
     .option('--solver <file>', "a Caffe solver.prototxt whose settings replace the spec's train section (its net is ignored); flags still override it")
     .option('--workers <n>', 'worker threads for augmentation (default: 1 when the spec augments and the machine has more than one CPU, else 0)')
     .option('--chart', 'draw the loss and accuracy curves in the terminal at the end even when stdout is not a terminal')
+    .option('--ensemble <n>', "train N models from seeds seed, seed+1, … and report each one's and their averaged predictions' validation accuracy (writes ensemble.json with --out)")
     .addOptions(netOptions())
     .addOptions(colorOptions())
     .action(async (file: string, flags) => {
       const { runTrain } = await import('./train.js');
       process.exitCode = await runTrain(file, flags);
+    });
+
+  cmd
+    .command('doctor')
+    .description('Run the training recipe on the net: initial loss ≈ log(C), overfit a small sample, learning-rate range test, coarse and fine search, read the curves; stops at the first step that fails and says what to do.')
+    .argument('<file>', 'an nnspec or Caffe file')
+    .option('--data <source>', "'synthetic:N' (default synthetic:1000), or a dataset folder: MNIST IDX, CIFAR-10 binary, x.npy + y.npy, one folder of images per class")
+    .option('--report <dir>', 'write report.md, a self-contained report.html and train-section.nnspec (the updated train section) into this folder')
+    .option('--quick', 'smaller sample, shorter range test, 4 trials, 6-epoch fine runs')
+    .option('--max-minutes <n>', 'start no search run after this many minutes (the first run of each search still completes)')
+    .option('--trials <n>', 'coarse-search trials (the fine search runs half as many; default 8, 4 with --quick)')
+    .option('--epochs <n>', 'epochs of each fine-search run (coarse runs: a third; default 10, 6 with --quick)')
+    .option('--batch-size <n>', "examples per update (default: the spec's, else 32)")
+    .option('--lr <x>', "start from this learning rate instead of the spec's")
+    .option('--seed <n>', "seed of the initial weights, data split and order (default: the spec's, else 0)")
+    .option('--val-split <fraction>', "fraction held out for validation (default: the spec's, else 0.2)")
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend (default: the first that starts of node-gpu, node, wasm, cpu)').choices(['node-gpu', 'node', 'wasm', 'cpu']))
+    .option('--threads <n>', 'wasm threads (default: the CPUs available, at most 8)')
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
+    .action(async (file: string, flags) => {
+      const { runDoctor } = await import('./doctor.js');
+      process.exitCode = await runDoctor(file, flags);
+    });
+
+  cmd
+    .command('search')
+    .description("Hyper-parameter search over the train settings (random, or --grid) from the spec's search section or --param flags; with --out it resumes and writes trials.csv, trials.json and report.html.")
+    .argument('<file>', 'an nnspec or Caffe file')
+    .option('--data <source>', "'synthetic' (default), 'synthetic:N', or a dataset folder (as for train)")
+    .option('-o, --out <dir>', 'the search folder: one file per finished trial (a rerun skips them), trials.csv, trials.json, report.html')
+    .option('--param <name=range>', "a setting to vary, replacing the spec's (repeatable): lr=log:1e-4:1e-1, weight_decay=log:1e-6:1e-2, momentum=0.8:0.99, batch_size=choice:32,64, dropout:LAYER=0.1:0.5", (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option('--trials <n>', "trials in all, finished ones included (default: the spec's, else 10)")
+    .option('--max-minutes <m>', 'start no new trial after this many minutes')
+    .option('--grid', 'grid search instead of random search')
+    .option('--grid-points <n>', 'grid: values per continuous setting (default: as many as the trial budget allows)')
+    .option('--epochs <n>', "length of each trial in epochs (default: the spec's search section, else 1)")
+    .option('--iterations <n>', 'length of each trial in updates (overrides --epochs)')
+    .option('--batch-size <n>', "examples per update when not searched (default: the spec's, else 64)")
+    .option('--metric <name>', 'what ranks the trials: val_top1 (default), val_top5, val_loss, train_top1, train_loss')
+    .option('--seed <n>', "seed of the trial list and of every trial's training (default: the spec's, else 0)")
+    .option('--val-split <fraction>', "fraction of the data held out for validation (default: the spec's, else 0.1)")
+    .option('--no-median-stop', 'never stop a trial for being worse than the median of the finished ones')
+    .addOption(new Option('--backend <name>', 'force a TensorFlow.js backend (default: the first that starts of node-gpu, node, wasm, cpu)').choices(['node-gpu', 'node', 'wasm', 'cpu']))
+    .option('--threads <n>', 'wasm threads (default: the CPUs available, at most 8)')
+    .addOptions(netOptions())
+    .addOptions(colorOptions())
+    .action(async (file: string, flags) => {
+      const { runSearchCommand } = await import('./search.js');
+      process.exitCode = await runSearchCommand(file, flags);
     });
 
   cmd

@@ -26,6 +26,7 @@ export interface TrainFlags extends NetFlags {
   color?: boolean;
   /** Continue the run whose --out folder (with its checkpoint/) this is. */
   resume?: string;
+  ensemble?: string | number;
   /** A Caffe solver.prototxt whose settings replace the spec's train section. */
   solver?: string;
   /** Worker threads for augmentation. */
@@ -209,6 +210,16 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
       `${numClasses} classes, loss: ${wiring.losses.length ? wiring.losses.map((l) => `'${l.blob}'`).join(' + ') : `softmax cross-entropy on '${wiring.logits}'`}, batch ${batchSize}${iterSize > 1 ? ` × iter_size ${iterSize}` : ''}, ${totalIters} iterations (${(totalIters / perEpoch).toFixed(2).replace(/\.?0+$/, '')} epochs), ${config.solver.type} lr ${config.solver.base_lr}, seed ${seed}${workers > 0 ? `, ${workers} augmentation worker${workers === 1 ? '' : 's'}` : ''}`,
   );
   if (resume) io.out(`resuming from ${flags.resume} at iteration ${resume.state.iteration} (epoch ${resume.state.epoch + 1}, batch ${resume.state.batchInEpoch})`);
+  if (flags.ensemble !== undefined) {
+    const members = number('--ensemble', flags.ensemble, (n) => Number.isInteger(n) && n >= 2, 'a whole number ≥ 2')!;
+    if (resume) throw new UsageError('--ensemble trains its members from the start: it cannot --resume a run');
+    if (!split) throw new UsageError('--ensemble compares the members with their ensemble on validation data: give --val-split above 0');
+    const { trainEnsemble } = await import('../recipe/ensemble.js');
+    const ensemble = await trainEnsemble({ tf, net, config, train: split.train, validation: split.validation, batchSize, length: { iterations: totalIters }, members, seed, onProgress: io.out, ...(flags.out ? { out: flags.out } : {}) });
+    report();
+    if (ensemble.file) io.out(`wrote ${ensemble.file}`);
+    return ensemble.ensemble_accuracy !== null && ensemble.members.every((m) => m.accuracy !== null) && diagnostics.errorCount === 0 ? EXIT_OK : EXIT_PROBLEMS;
+  }
   const watch: Watch | undefined = early
     ? { metric: early.metric as Watch['metric'], mode: early.mode === 'max' ? 'max' : 'min', min_delta: early.min_delta, patience: early.patience }
     : split
