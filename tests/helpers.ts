@@ -75,3 +75,6 @@ export function cli(args: string[], options: { input?: string; cwd?: string; env
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+/** A stack-trace frame ("    at fn (file:///x.js:1:2)", "    at node:internal/…:1:2"), not a help text line that wraps at the word "at". */
+export const STACK_TRACE = /\n\s+at (?:async )?(?:\S+ \()?(?:file:|node:|\/)\S*:\d+:\d+\)?/;

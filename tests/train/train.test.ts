@@ -62,7 +62,7 @@ describe('nnspec train', () => {
     expect(csv).toHaveLength(4);
     expect(Number(csv[3]!.split(',')[3])).toBeCloseTo(last.train_loss, 6);
     // Written atomically: no temporary files are left behind.
-    expect(readdirSync(r.out).sort()).toEqual(['best.safetensors', 'checkpoint', 'curves.svg', 'metrics.csv', 'metrics.json', 'weights.safetensors']);
+    expect(readdirSync(r.out).sort()).toEqual(['best.safetensors', 'checkpoint', 'curves.svg', 'metrics.csv', 'metrics.json', 'tfjs', 'weights.safetensors']);
     // One generation of checkpoint files: older ones are removed once state.json names the new ones.
     // 3 epochs: 3 checkpoints, the last one's files only (the best parameters keep the file of the checkpoint that first held them).
     const files = readdirSync(join(r.out, 'checkpoint')).sort();
