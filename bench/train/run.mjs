@@ -1,131 +1,96 @@
-// Training and inference images/second of issue 6's reference CIFAR-size CNN
-// (conv5×5·32 → ReLU → maxpool 3/2 → conv5×5·64 → ReLU → maxpool 3/2 → fc256 → ReLU →
-// dropout → fc10; batch 64, 32×32×3, SGD) on TensorFlow.js (the backend nnspec selects)
-// and on PyTorch (/usr/bin/python3), in the same run, interleaved round by round so that
-// machine drift hits both alike. Prints a table; writes bench/out/train.json.
+// Training and inference images/second of issue 6's benchmark models — the reference
+// CIFAR-size CNN (batch 64, 32×32×3) and Caffe's AlexNet (specs/alexnet.nnspec through
+// nnspec's lowering, batch 8, 224×224); see models.mjs — on TensorFlow.js (the backend
+// nnspec selects, at each --threads count) and on PyTorch (/usr/bin/python3,
+// torch_models.py), in the same run. Every timing is its own process; rounds run the jobs
+// in alternating order so that machine drift hits all engines alike. Prints a table of
+// medians; writes bench/out/train.json.
 //
-//   npm run build && node bench/train/run.mjs [--rounds 3] [--steps 5] [--threads N]
-//       [--backend wasm|cpu|node|node-gpu] [--torch-threads 2] [--wasm-kernels]
+//   npm run build && node bench/train/run.mjs [--models cnn,alexnet] [--threads 1,2]
+//       [--rounds 3] [--steps 5] [--backend wasm|cpu|node|node-gpu] [--torch-threads 2]
+//       [--baseline REF]
 //
-// --wasm-kernels also times the step with wasm's own Conv2DBackpropInput instead of the
-// composed one nnspec registers (MaxPoolGrad stays nnspec's: wasm's is wrong).
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+// --baseline REF also times src/runtime as of git REF (e.g. HEAD), compiled into
+// bench/out/runtime-REF: before/after figures from one run.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { MODELS } from './models.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const { values: opt } = parseArgs({
   options: {
+    models: { type: 'string', default: 'cnn,alexnet' },
+    threads: { type: 'string', default: String(Math.min(8, os.availableParallelism())) },
     rounds: { type: 'string', default: '3' },
     steps: { type: 'string', default: '5' },
-    batch: { type: 'string', default: '64' },
-    threads: { type: 'string' },
-    backend: { type: 'string' },
+    backend: { type: 'string', default: 'wasm' },
     'torch-threads': { type: 'string', default: '2' },
-    'wasm-kernels': { type: 'boolean', default: false },
+    baseline: { type: 'string' },
   },
 });
+const models = opt.models.split(',');
+for (const m of models) if (!MODELS[m]) throw new Error(`unknown model ${m} (known: ${Object.keys(MODELS).join(', ')})`);
+const threadCounts = opt.backend === 'wasm' ? opt.threads.split(',').map(Number) : [1];
 const rounds = Number(opt.rounds);
 const steps = Number(opt.steps);
-const batch = Number(opt.batch);
 const torchThreads = Number(opt['torch-threads']);
 
-const { selectBackend, describeBackend } = await import(join(ROOT, 'dist/runtime/backend.js'));
-const { replacedWasmKernels } = await import(join(ROOT, 'dist/runtime/wasm-gradient-kernels.js'));
-const selected = await selectBackend({
-  ...(opt.backend ? { backend: opt.backend } : {}),
-  ...(opt.threads ? { threads: Number(opt.threads) } : {}),
-});
-const tf = selected.tf;
-const backendLine = describeBackend(selected);
-console.log(backendLine + (selected.why ? `  [${selected.why}]` : ''));
-
-// --- the model, as plain tfjs ops on variables (NHWC) ------------------------------------
-const glorot = (shape, fanIn, fanOut) => tf.variable(tf.randomUniform(shape, -1, 1, 'float32', 1).mul(Math.sqrt(6 / (fanIn + fanOut))));
-const params = {
-  w1: glorot([5, 5, 3, 32], 75, 800), b1: tf.variable(tf.zeros([32])),
-  w2: glorot([5, 5, 32, 64], 800, 1600), b2: tf.variable(tf.zeros([64])),
-  w3: glorot([7 * 7 * 64, 256], 3136, 256), b3: tf.variable(tf.zeros([256])),
-  w4: glorot([256, 10], 256, 10), b4: tf.variable(tf.zeros([10])),
-};
-function forward(x, training) {
-  let h = tf.fused.conv2d({ x, filter: params.w1, strides: 1, pad: 'same', bias: params.b1, activation: 'relu' });
-  h = tf.maxPool(h, 3, 2, 'valid');
-  h = tf.fused.conv2d({ x: h, filter: params.w2, strides: 1, pad: 'same', bias: params.b2, activation: 'relu' });
-  h = tf.maxPool(h, 3, 2, 'valid');
-  h = tf.fused.matMul({ a: h.reshape([h.shape[0], -1]), b: params.w3, bias: params.b3, activation: 'relu' });
-  if (training) h = tf.dropout(h, 0.5);
-  return tf.fused.matMul({ a: h, b: params.w4, bias: params.b4 });
+/** Compiles src/runtime as of `ref` (its modules import only each other and tfjs). */
+function buildBaseline(ref) {
+  const dir = join(ROOT, 'bench/out', `runtime-${ref.replace(/[^\w.-]/g, '_')}`);
+  const src = join(dir, 'src');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(src, { recursive: true });
+  const files = execFileSync('git', ['ls-tree', '--name-only', ref, 'src/runtime/'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
+  for (const f of files) writeFileSync(join(src, f.split('/').pop()), execFileSync('git', ['show', `${ref}:${f}`], { cwd: ROOT }));
+  execFileSync(join(ROOT, 'node_modules/.bin/tsc'), ['--outDir', dir, '--rootDir', src, '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', '--strict', ...files.map((f) => join(src, f.split('/').pop()))], { cwd: ROOT, stdio: 'inherit' });
+  return dir;
 }
-const x = tf.randomNormal([batch, 32, 32, 3], 0, 1, 'float32', 2);
-const labels = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 3), 10);
-const sgd = tf.train.momentum(0.01, 0.9);
-const trainStep = () => {
-  const loss = sgd.minimize(() => tf.losses.softmaxCrossEntropy(labels, forward(x, true)), true);
-  loss.dataSync();
-  loss.dispose();
-};
-const inferStep = () => tf.tidy(() => forward(x, false).dataSync());
 
-function timeTfjs(step) {
-  for (let i = 0; i < 2; i++) step();
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) step();
-  const dt = (performance.now() - t0) / 1000;
-  return { images_per_s: (steps * batch) / dt, ms_per_batch: (1000 * dt) / steps };
+const engines = threadCounts.map((t) => ({ name: `tfjs ${opt.backend} ${t} thr`, kind: 'tfjs', threads: t }));
+if (opt.baseline) {
+  const dir = buildBaseline(opt.baseline);
+  for (const t of threadCounts) engines.push({ name: `tfjs ${opt.backend} ${t} thr @${opt.baseline}`, kind: 'tfjs', threads: t, runtime: dir });
 }
-function timeTorch(mode) {
-  const r = spawnSync('/usr/bin/python3', [join(ROOT, 'bench/train/torch_cnn.py'), mode, String(steps), String(batch), String(torchThreads)], { encoding: 'utf8' });
-  if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'python failed').trim().split('\n').pop() };
+engines.push({ name: `torch ${torchThreads} thr`, kind: 'torch', threads: torchThreads });
+
+function run(engine, model, mode) {
+  const [cmd, args] = engine.kind === 'torch'
+    ? ['/usr/bin/python3', [join(ROOT, 'bench/train/torch_models.py'), model, mode, String(steps), String(MODELS[model].batch), String(torchThreads)]]
+    : [process.execPath, [join(ROOT, 'bench/train/tfjs_worker.mjs'), model, mode, String(steps), String(engine.threads), opt.backend, ...(engine.runtime ? [engine.runtime] : [])]];
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
-const variants = [['tfjs', () => true]];
-const original = replacedWasmKernels.get('Conv2DBackpropInput');
-if (opt['wasm-kernels'] && original && selected.name === 'wasm') variants.push(['tfjs, wasm Conv2DBackpropInput', () => true]);
-const useKernel = (which) => {
-  if (!original) return;
-  const mine = tf.getKernel('Conv2DBackpropInput', 'wasm');
-  if ((which === 'wasm') === Boolean(mine?.nnspec)) {
-    tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-    tf.registerKernel(which === 'wasm' ? original : swapped);
-  }
-};
-const swapped = tf.getKernel('Conv2DBackpropInput', 'wasm');
-
+const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3));
+const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+console.log(`load average at start: ${load()}`);
 const results = [];
 for (let r = 0; r < rounds; r++) {
-  // Alternate who goes first, so neither always runs right after the other.
-  const jobs = [
-    ...variants.map(([name]) => ['tfjs-train', name]), ['torch-train', 'torch'],
-    ...variants.map(([name]) => ['tfjs-infer', name]), ['torch-infer', 'torch'],
-  ];
+  const jobs = [];
+  for (const model of models) for (const mode of ['train', 'infer']) for (const engine of engines) jobs.push({ model, mode, engine });
   if (r % 2 === 1) jobs.reverse();
-  for (const [kind, name] of jobs) {
-    let res;
-    if (kind.startsWith('tfjs')) {
-      useKernel(name === 'tfjs' ? 'nnspec' : 'wasm');
-      res = timeTfjs(kind === 'tfjs-train' ? trainStep : inferStep);
-    } else res = timeTorch(kind === 'torch-train' ? 'train' : 'infer');
-    results.push({ round: r, kind: kind.endsWith('train') ? 'train' : 'infer', engine: name, ...res });
-    console.log(`round ${r}  ${kind.padEnd(12)} ${name.padEnd(32)} ${res.error ?? `${res.images_per_s.toFixed(1)} img/s`}`);
+  for (const { model, mode, engine } of jobs) {
+    const res = run(engine, model, mode);
+    results.push({ round: r, model, mode, engine: engine.name, load: os.loadavg()[0], ...res });
+    console.log(`round ${r}  ${model.padEnd(8)} ${mode.padEnd(6)} ${engine.name.padEnd(28)} ${res.error ?? `${fmt(res.images_per_s)} img/s`}`);
   }
 }
-useKernel('nnspec');
 
 const median = (a) => { const s = [...a].sort((p, q) => p - q); return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN; };
 const table = [];
-for (const kind of ['train', 'infer']) {
-  for (const engine of [...variants.map(([n]) => n), 'torch']) {
-    const rows = results.filter((r) => r.kind === kind && r.engine === engine && !r.error);
-    table.push({ kind, engine, median_images_per_s: median(rows.map((r) => r.images_per_s)), runs: rows.length });
-  }
+for (const model of models) for (const mode of ['train', 'infer']) for (const engine of engines) {
+  const rows = results.filter((x) => x.model === model && x.mode === mode && x.engine === engine.name && !x.error);
+  table.push({ model, mode, engine: engine.name, median_images_per_s: median(rows.map((x) => x.images_per_s)), runs: rows.length });
 }
-console.log(`\n${'kind'.padEnd(6)} ${'engine'.padEnd(34)} median img/s`);
-for (const t of table) console.log(`${t.kind.padEnd(6)} ${(t.engine === 'torch' ? `torch ${torchThreads} threads` : `${t.engine} (${selected.name}, ${selected.threads} thr)`).padEnd(34)} ${t.median_images_per_s.toFixed(1)}`);
+console.log(`\nload average at end: ${load()}\n\n${'model'.padEnd(8)} ${'mode'.padEnd(6)} ${'engine'.padEnd(28)} median img/s`);
+for (const t of table) console.log(`${t.model.padEnd(8)} ${t.mode.padEnd(6)} ${t.engine.padEnd(28)} ${fmt(t.median_images_per_s)}`);
 mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
 const out = join(ROOT, 'bench/out/train.json');
-writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), backend: backendLine, why: selected.why ?? null, batch, steps, rounds, torchThreads, results, table }, null, 2) + '\n');
+writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, steps, rounds, torchThreads, results, table }, null, 2) + '\n');
 console.log(`\nwrote ${out}`);

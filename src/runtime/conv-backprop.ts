@@ -22,50 +22,43 @@ export function zeroInsert(t: Tensor4D, sh: number, sw: number): Tensor4D {
   return out;
 }
 
+type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+
 /**
- * Pads (positive amounts) or crops (negative amounts) the spatial dims, so that a
- * transposed convolution can be written as a 'valid' forward one even when an explicit
- * pad is larger than the kernel or the forward op ignored trailing rows.
+ * Crops the spatial dims where an amount is negative and returns the (non-negative) padding
+ * still to apply, which the caller hands to the convolution itself: XNNPACK pads inside the
+ * kernel, so no padded copy is made. Negative amounts arise when an explicit pad is larger
+ * than the kernel or the forward op ignored trailing rows.
  */
-function padOrCrop(t: Tensor4D, top: number, bottom: number, left: number, right: number): Tensor4D {
+function cropForPad(t: Tensor4D, top: number, bottom: number, left: number, right: number): { x: Tensor4D; pad: ExplicitPad } {
   const [n, h, w, c] = t.shape;
   const cropT = Math.max(0, -top);
   const cropB = Math.max(0, -bottom);
   const cropL = Math.max(0, -left);
   const cropR = Math.max(0, -right);
-  let out = t;
-  if (cropT || cropB || cropL || cropR) {
-    out = out.slice([0, cropT, cropL, 0], [n, h - cropT - cropB, w - cropL - cropR, c]);
-  }
-  const padT = Math.max(0, top);
-  const padB = Math.max(0, bottom);
-  const padL = Math.max(0, left);
-  const padR = Math.max(0, right);
-  if (padT || padB || padL || padR) {
-    out = out.pad([[0, 0], [padT, padB], [padL, padR], [0, 0]]);
-  }
-  return out;
+  const x = cropT || cropB || cropL || cropR ? t.slice([0, cropT, cropL, 0], [n, h - cropT - cropB, w - cropL - cropR, c]) : t;
+  return { x, pad: [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]] };
 }
 
 /**
- * dy dilated by the stride and padded so that a stride-1 'valid' convolution with the
+ * dy dilated by the stride, and the padding under which a stride-1 convolution with the
  * spatially flipped filter (at the forward dilation) yields exactly inHeight × inWidth.
  */
-function dyForTransposedConv(dy: Tensor4D, info: Conv2DInfo): Tensor4D {
+function dyForTransposedConv(dy: Tensor4D, info: Conv2DInfo): { x: Tensor4D; pad: ExplicitPad } {
   const dilated = zeroInsert(dy, info.strideHeight, info.strideWidth);
   const [, hd, wd] = dilated.shape;
   const top = info.effectiveFilterHeight - 1 - info.padInfo.top;
   const left = info.effectiveFilterWidth - 1 - info.padInfo.left;
   const bottom = info.inHeight + info.effectiveFilterHeight - 1 - top - hd;
   const right = info.inWidth + info.effectiveFilterWidth - 1 - left - wd;
-  return padOrCrop(dilated, top, bottom, left, right);
+  return cropForPad(dilated, top, bottom, left, right);
 }
 
 /** Gradient of conv2d with respect to its input: filter [kh, kw, ci, co] → dx [n, h, w, ci]. */
 export function conv2dBackpropInput(tf: Tf, dy: Tensor4D, filter: Tensor4D, info: Conv2DInfo): Tensor4D {
-  const dyp = dyForTransposedConv(dy, info);
+  const { x, pad } = dyForTransposedConv(dy, info);
   const flipped = tf.transpose(tf.reverse(filter, [0, 1]), [0, 1, 3, 2]) as Tensor4D;
-  return tf.conv2d(dyp, flipped, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]);
+  return tf.conv2d(x, flipped, 1, pad, 'NHWC', [info.dilationHeight, info.dilationWidth]);
 }
 
 /**
@@ -112,17 +105,16 @@ export function conv2dBackpropFilter(tf: Tf, x: Tensor4D, dy: Tensor4D, info: Co
   const s = [info.strideHeight, info.strideWidth];
   const d = [info.dilationHeight, info.dilationWidth];
   if (Math.max(...s) > 1 && Math.max(...d) > 1) return conv2dBackpropFilterIm2col(tf, x, dy, info);
-  const [n, h, w, ci] = x.shape;
+  const [, h, w] = x.shape;
   const { top, left } = info.padInfo;
   const needH = (info.filterHeight - 1) * info.dilationHeight + (info.outHeight - 1) * info.strideHeight + 1;
   const needW = (info.filterWidth - 1) * info.dilationWidth + (info.outWidth - 1) * info.strideWidth + 1;
-  const bottom = Math.max(0, needH - h - top);
-  const right = Math.max(0, needW - w - left);
-  let xp = top || bottom || left || right ? (x.pad([[0, 0], [top, bottom], [left, right], [0, 0]]) as Tensor4D) : x;
-  if (xp.shape[1] !== needH || xp.shape[2] !== needW) xp = xp.slice([0, 0, 0, 0], [n, needH, needW, ci]);
-  const xt = tf.transpose(xp, [3, 1, 2, 0]);
+  // Rows and columns past what the windows read are cropped; the forward pad is applied by
+  // the convolution below (on the transposed tensor, whose spatial axes are still H and W).
+  const { x: xc, pad } = cropForPad(x, top, needH - h - top, left, needW - w - left);
+  const xt = tf.transpose(xc, [3, 1, 2, 0]);
   const dyt = tf.transpose(dy, [1, 2, 0, 3]);
-  const g = tf.conv2d(xt, dyt, [d[0]!, d[1]!], 'valid', 'NHWC', [s[0]!, s[1]!]);
+  const g = tf.conv2d(xt, dyt, [d[0]!, d[1]!], pad, 'NHWC', [s[0]!, s[1]!]);
   return tf.transpose(g, [1, 2, 0, 3]);
 }
 
@@ -140,8 +132,8 @@ export function conv2dBackpropFilterIm2col(tf: Tf, x: Tensor4D, dy: Tensor4D, in
   const taps: Tensor4D[] = [];
   for (let i = 0; i < kh; i++) for (let j = 0; j < kw; j++) taps.push(tap(xp, info, i, j));
   const patches = (taps.length === 1 ? taps[0]! : tf.concat(taps, 3)).reshape([rows, kh * kw * ci]);
-  // dyᵀ × patches, then a transpose of the small result: wasm's matMul with transposeA on
-  // the long operand is ~5× slower than transposing dy (bench/train, 4.22).
+  // dyᵀ × patches, then a transpose of the small result (wasm's own matMul takes a naive
+  // loop for transposed operands; nnspec's BatchMatMul would transpose dy itself).
   const dyT = tf.transpose(dy.reshape([rows, co]));
   return tf.transpose(tf.matMul(dyT, patches)).reshape([kh, kw, ci, co]);
 }
@@ -149,9 +141,9 @@ export function conv2dBackpropFilterIm2col(tf: Tf, x: Tensor4D, dy: Tensor4D, in
 /** Gradient of depthwiseConv2d with respect to its input: filter [kh, kw, ci, mult]. */
 export function depthwiseBackpropInput(tf: Tf, dy: Tensor4D, filter: Tensor4D, info: Conv2DInfo): Tensor4D {
   const [kh, kw, ci, mult] = filter.shape;
-  const dyp = dyForTransposedConv(dy, info);
+  const { x, pad } = dyForTransposedConv(dy, info);
   const flipped = tf.reverse(filter, [0, 1]).reshape([kh, kw, ci * mult, 1]) as Tensor4D;
-  const out = tf.depthwiseConv2d(dyp, flipped, 1, 'valid', 'NHWC', [info.dilationHeight, info.dilationWidth]);
+  const out = tf.depthwiseConv2d(x, flipped, 1, pad, 'NHWC', [info.dilationHeight, info.dilationWidth]);
   if (mult === 1) return out;
   const [n, h, w] = out.shape;
   return out.reshape([n, h, w, ci, mult]).sum(4) as Tensor4D;

@@ -3,7 +3,7 @@
 // does have. Found by diffing tf.getKernelsForBackend('wasm') against 'cpu' and by
 // computing gradients of conv/depthwise/pool/batch-norm/dense/dropout nets on wasm.
 import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-backprop.js';
-import { maxPoolBackprop } from './pool-backprop.js';
+import { maxPoolBackpropInto } from './pool-backprop.js';
 import type { KernelBackend, Tensor, Tensor4D, TensorInfo, Tf } from './tf.js';
 
 type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -12,23 +12,32 @@ type Attrs = Record<string, unknown>;
 
 /** Kernels registered here, by name; `replaces` marks wasm kernels swapped for faster ones. */
 export const WASM_GRADIENT_KERNELS = [
+  'BatchMatMul',
   'Conv2DBackpropFilter',
   'Conv2DBackpropInput',
   'DepthwiseConv2dNativeBackpropFilter',
   'DepthwiseConv2dNativeBackpropInput',
+  'Identity',
   'MaxPoolGrad',
   'UnsortedSegmentSum',
+  '_FusedMatMul',
 ] as const;
 
 /**
  * Wasm kernels replaced. MaxPoolGrad: wasm's is wrong whenever an input is the maximum of
  * several overlapping windows (2×2/1, 3×3/1, 'same' padding; 3×3/2 'valid' happens to be
  * right). Conv2DBackpropInput: wasm's is a plain single-threaded loop; the composed one
- * runs on XNNPACK's conv2d (bench/train measures both).
+ * runs on XNNPACK's conv2d (bench/train measures both). BatchMatMul and _FusedMatMul:
+ * wasm hands a product to XNNPACK (blocked, threaded) only when neither operand is
+ * transposed; otherwise it runs a naive strided triple loop on one thread, and the
+ * gradients of every dense layer are such products (dW = xᵀ·dy, dx = dy·Wᵀ). Transposing
+ * the operand first and multiplying plainly is several times faster (bench/train/profile.mjs).
+ * Identity: wasm's copies the data; tfjs-cpu's shares it (tensors are immutable), and
+ * training runs one per gradient and optimizer update — a 150 MB copy for AlexNet's fc6.
  */
-const REPLACED = new Set<string>(['MaxPoolGrad', 'Conv2DBackpropInput']);
+const REPLACED = new Set<string>(['MaxPoolGrad', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Identity']);
 
-/** wasm's own configs for the kernels replaced, so bench/train can time them too. */
+/** wasm's own configs for the kernels replaced, kept so that a benchmark or test can still run them. */
 export const replacedWasmKernels = new Map<string, unknown>();
 
 /**
@@ -50,6 +59,73 @@ function composite(tf: Tf, backend: KernelBackend, inputs: TensorInfo[], body: (
   backend.incRef(out.dataId);
   out.dispose();
   return { dataId: out.dataId, shape: out.shape, dtype: out.dtype };
+}
+
+type KernelFunc = (args: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs?: Attrs }) => TensorInfo;
+
+/**
+ * A matMul kernel that gives wasm's own kernel untransposed operands, so that the product
+ * runs on XNNPACK. op(a)·op(b) is computed either directly, materialising each transposed
+ * operand with wasm's Transpose kernel, or as (op(b)ᵀ·op(a)ᵀ)ᵀ — whichever copies fewer
+ * elements. The second form matters for a dense layer's forward pass, x·Wᵀ with W in the
+ * IR's [out, in] layout: it transposes the small activation and the small result instead of
+ * a weight that can hold tens of millions of values (AlexNet's fc6). A fused bias runs
+ * along the result's last axis, so fused products with a bias always take the direct form.
+ * Batched products (leading dims above 1) go to wasm as they are: it has no fast path for
+ * them either way.
+ */
+function plainMatMul(tf: Tf, original: KernelFunc): KernelFunc {
+  const transpose = (tf.getKernel('Transpose', 'wasm') as { kernelFunc: KernelFunc }).kernelFunc;
+  const size = (t: TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+  const batch = (t: TensorInfo) => t.shape.slice(0, -2).reduce((p, d) => p * d, 1);
+  return (args) => {
+    const { inputs, backend, attrs = {} } = args;
+    const a = inputs['a']!;
+    const b = inputs['b']!;
+    const tA = attrs['transposeA'] === true;
+    const tB = attrs['transposeB'] === true;
+    if ((!tA && !tB) || batch(a) !== 1 || batch(b) !== 1) return original(args);
+    const swapLast = (t: TensorInfo) => {
+      const perm = t.shape.map((_, i) => i);
+      [perm[perm.length - 2], perm[perm.length - 1]] = [perm[perm.length - 1]!, perm[perm.length - 2]!];
+      return transpose({ inputs: { x: t }, backend, attrs: { perm } });
+    };
+    const temps: TensorInfo[] = [];
+    const temp = (t: TensorInfo) => (temps.push(t), t);
+    const plain = { ...attrs, transposeA: false, transposeB: false };
+    try {
+      const rows = a.shape[a.shape.length - (tA ? 1 : 2)]!;
+      const cols = b.shape[b.shape.length - (tB ? 2 : 1)]!;
+      const direct = (tA ? size(a) : 0) + (tB ? size(b) : 0);
+      const swapped = (tA ? 0 : size(a)) + (tB ? 0 : size(b)) + rows * cols;
+      const fusedExtras = inputs['bias'] !== undefined || inputs['preluActivationWeights'] !== undefined;
+      if (direct <= swapped || fusedExtras) {
+        const a2 = tA ? temp(swapLast(a)) : a;
+        const b2 = tB ? temp(swapLast(b)) : b;
+        return original({ inputs: { ...inputs, a: a2, b: b2 }, backend, attrs: plain });
+      }
+      const bT = tB ? b : temp(swapLast(b));
+      const aT = tA ? a : temp(swapLast(a));
+      // Activations other than PReLU/bias are elementwise, so they commute with the transpose.
+      return swapLast(temp(original({ inputs: { ...inputs, a: bT, b: aT }, backend, attrs: plain })));
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  };
+}
+
+/** The part of tfjs-backend-wasm's BackendWasm that exposes tensors as views of its heap. */
+interface WasmHeap {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
+}
+
+function wasmHeap(backend: KernelBackend): WasmHeap {
+  const b = backend as unknown as Partial<WasmHeap>;
+  if (typeof b.makeOutput !== 'function' || typeof b.typedArrayFromHeap !== 'function') {
+    throw new Error('nnspec wasm kernel: the backend does not expose its heap (tfjs-backend-wasm changed?)');
+  }
+  return b as WasmHeap;
 }
 
 function toNhwc(tf: Tf, t: Tensor, dataFormat: unknown): Tensor4D {
@@ -81,7 +157,7 @@ function convInfo(
  */
 export function registerWasmGradientKernels(tf: Tf): string[] {
   const registered: string[] = [];
-  const put = (kernelName: string, kernelFunc: (args: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs?: Attrs }) => TensorInfo) => {
+  const put = (kernelName: string, kernelFunc: KernelFunc) => {
     const existing = tf.getKernel(kernelName, 'wasm') as { nnspec?: boolean } | undefined;
     if (existing?.nnspec) return;
     if (existing) {
@@ -123,19 +199,38 @@ export function registerWasmGradientKernels(tf: Tf): string[] {
     }),
   );
 
-  put('MaxPoolGrad', ({ inputs, backend, attrs = {} }) =>
-    composite(tf, backend, [inputs['dy']!, inputs['input']!, inputs['output']!], (dy, x, y) => {
-      const info = tf.backend_util.computePool2DInfo(
-        x!.shape as [number, number, number, number],
-        attrs['filterSize'] as number | [number, number],
-        attrs['strides'] as number | [number, number],
-        1,
-        attrs['pad'] as ConvPad,
-        attrs['dimRoundingMode'] as Rounding,
-      );
-      return maxPoolBackprop(tf, dy as Tensor4D, x as Tensor4D, y as Tensor4D, info);
-    }),
-  );
+  put('MaxPoolGrad', ({ inputs, backend, attrs = {} }) => {
+    const x = inputs['input']!;
+    const info = tf.backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      attrs['filterSize'] as number | [number, number],
+      attrs['strides'] as number | [number, number],
+      1,
+      attrs['pad'] as ConvPad,
+      attrs['dimRoundingMode'] as Rounding,
+    );
+    const heap = wasmHeap(backend);
+    const dx = heap.makeOutput(x.shape, 'float32');
+    // Views are taken after the allocation: it may grow (and so move) the wasm heap.
+    maxPoolBackpropInto(heap.typedArrayFromHeap(dx) as Float32Array, heap.typedArrayFromHeap(inputs['dy']!), heap.typedArrayFromHeap(x), info);
+    return dx;
+  });
+
+  for (const name of ['BatchMatMul', '_FusedMatMul']) {
+    const own = tf.getKernel(name, 'wasm') as { nnspec?: boolean; kernelFunc: KernelFunc } | undefined;
+    if (own && !own.nnspec) put(name, plainMatMul(tf, own.kernelFunc));
+  }
+
+  const identity = tf.getKernel('Identity', 'wasm') as { nnspec?: boolean; kernelFunc: KernelFunc } | undefined;
+  if (identity && !identity.nnspec) {
+    const copy = identity.kernelFunc;
+    put('Identity', (args) => {
+      const x = args.inputs['x']!;
+      if (x.dtype === 'string') return copy(args);
+      args.backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    });
+  }
 
   // The gradient of gather (embeddings, index-based ops): a one-hot matMul.
   put('UnsortedSegmentSum', ({ inputs, backend, attrs = {} }) =>

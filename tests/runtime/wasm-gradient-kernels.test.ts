@@ -3,6 +3,7 @@
 // gradients of a small CNN loss must agree between wasm and cpu.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/runtime/backend.js';
+import { WASM_GRADIENT_KERNELS } from '../../src/runtime/wasm-gradient-kernels.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from '../../src/runtime/conv-backprop.js';
 import type { Tensor, Tensor4D, Tf } from '../../src/runtime/tf.js';
 
@@ -69,6 +70,10 @@ function outShape(c: Case, dil = 1): [number, number, number, number] {
 }
 
 describe('registered wasm kernels equal the cpu kernels', () => {
+  it('every kernel nnspec provides is the one the wasm backend runs', () => {
+    for (const name of WASM_GRADIENT_KERNELS) expect((tf.getKernel(name, 'wasm') as { nnspec?: boolean } | undefined)?.nnspec, name).toBe(true);
+  });
+
   it.each(cases)('Conv2DBackpropFilter %#: %o', (c) => {
     const filterShape = [c.k[0], c.k[1], c.ci, c.co];
     const attrs = { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape };
@@ -124,6 +129,9 @@ describe('registered wasm kernels equal the cpu kernels', () => {
     for (const s of [1, 2, [2, 1]] as (number | [number, number])[])
       for (const [pad, rounding] of [['valid', undefined], ['same', undefined], [explicitPad, undefined]] as [Pad, 'ceil' | undefined][])
         pools.push([k, s, pad, rounding]);
+  // Caffe's ceil rounding: the last window hangs over the input and is clipped to it.
+  for (const k of [2, 3] as number[]) for (const s of [2, 3] as number[]) pools.push([k, s, 0, 'ceil']);
+  pools.push([[3, 3], [2, 2], 1, 'ceil']);
   it.each(pools)('MaxPoolGrad filter %o strides %o pad %o rounding %o', (k, s, pad, rounding) => {
     const run = () => {
       const x = tf.tensor4d(values(2 * 9 * 8 * 3, 21), [2, 9, 8, 3]).mul(10).round().div(10);
@@ -133,6 +141,85 @@ describe('registered wasm kernels equal the cpu kernels', () => {
       return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, attrs) as Tensor;
     };
     expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+  });
+
+  it('MaxPoolGrad on the reference CNN\'s first pool (3×3/2 over 32×32×32), ties included', () => {
+    const run = () => {
+      const x = tf.tensor4d(values(4 * 32 * 32 * 32, 23), [4, 32, 32, 32]).mul(4).round() as Tensor4D;
+      const y = tf.maxPool(x, 3, 2, 'valid');
+      const dy = tf.tensor(values(y.size, 24), y.shape);
+      return tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, { filterSize: 3, strides: 2, pad: 'valid' } as never) as Tensor;
+    };
+    expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+  });
+
+  // wasm's own kernel takes a naive loop for transposed operands; nnspec's transposes first.
+  const products: [number[], number[], boolean, boolean][] = [];
+  for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]] as [boolean, boolean][]) {
+    products.push([tA ? [7, 5] : [5, 7], tB ? [3, 7] : [7, 3], tA, tB]);
+    products.push([tA ? [1, 64, 33] : [1, 33, 64], tB ? [1, 17, 64] : [1, 64, 17], tA, tB]);
+    products.push([tA ? [3, 6, 4] : [3, 4, 6], tB ? [3, 2, 6] : [3, 6, 2], tA, tB]); // batched
+    // A few rows against a large transposed operand: computed as (op(b)ᵀ·op(a)ᵀ)ᵀ.
+    if (tA || tB) products.push([tA ? [50, 3] : [3, 50], tB ? [40, 50] : [50, 40], tA, tB]);
+  }
+  it.each(products)('BatchMatMul a %o × b %o, transposeA %o transposeB %o', (aShape, bShape, transposeA, transposeB) => {
+    const run = () => {
+      const a = tf.tensor(values(aShape.reduce((p, d) => p * d), 31), aShape);
+      const b = tf.tensor(values(bShape.reduce((p, d) => p * d), 32), bShape);
+      return tf.matMul(a, b, transposeA, transposeB);
+    };
+    expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+  });
+
+  it.each(products.filter(([a]) => a.length === 2))('_FusedMatMul (bias, relu) a %o × b %o, transposeA %o transposeB %o', (aShape, bShape, transposeA, transposeB) => {
+    const run = () => {
+      const a = tf.tensor(values(aShape.reduce((p, d) => p * d), 33), aShape);
+      const b = tf.tensor(values(bShape.reduce((p, d) => p * d), 34), bShape);
+      const bias = tf.tensor1d(values(transposeB ? bShape[0]! : bShape[1]!, 35));
+      return tf.fused.matMul({ a: a as never, b: b as never, transposeA, transposeB, bias, activation: 'relu' });
+    };
+    expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+  });
+
+  it.each([true, false])('_FusedMatMul (relu, bias %o) of a dense layer in the IR\'s layout, x·Wᵀ', (bias) => {
+    const run = () => {
+      const x = tf.tensor2d(values(3 * 60, 38), [3, 60]);
+      const w = tf.tensor2d(values(45 * 60, 39), [45, 60]);
+      return tf.fused.matMul({ a: x, b: w, transposeB: true, activation: 'relu', ...(bias ? { bias: tf.tensor1d(values(45, 40)) } : {}) });
+    };
+    expectClose(on('wasm', run)[0]!, on('cpu', run)[0]!);
+  });
+
+  it('matMul gradients (both operands) agree, and no tensor is left behind', () => {
+    const run = () => {
+      const a = tf.tensor2d(values(6 * 40, 36), [6, 40]);
+      const w = tf.tensor2d(values(40 * 9, 37), [40, 9]);
+      return tf.grads((p: Tensor, q: Tensor) => tf.matMul(p, q).square().sum())([a, w]);
+    };
+    tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const wasm = on('wasm', run);
+    expect(tf.memory().numTensors).toBe(before);
+    const cpu = on('cpu', run);
+    wasm.forEach((g, i) => expectClose(g, cpu[i]!));
+  });
+
+  it('Identity shares the data: a clone outlives its source, and variables stay apart', () => {
+    tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    const v = tf.variable(y);
+    const z = tf.tensor1d([4, 5, 6]);
+    v.assign(z);
+    z.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    expect(Array.from(v.dataSync())).toEqual([4, 5, 6]);
+    y.dispose();
+    v.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('UnsortedSegmentSum (the gradient of gather)', () => {
