@@ -208,28 +208,98 @@ def compare(ours, theirs):
     return rel, max_abs
 
 
-def run_gradients(case, index):
-    """Gradients of sum(outputs · weights) in training mode (batch statistics, dropout off)."""
-    module = load(case["file"], "tfjs_grad_%d" % index)
+def caffe_loss(loss, scores, labels):
+    """A Caffe loss from its definition (softmax_loss_layer.cpp): the class axis is `axis`, every
+    position of the other axes is one example, the sum is divided by the normalisation's count."""
+    if loss["kind"] != "softmax_cross_entropy":
+        raise ValueError("no reference for the %s loss" % loss["kind"])
+    axis = loss["axis"] % scores.dim()
+    flat = scores.movedim(axis, -1).reshape(-1, scores.shape[axis])
+    lab = labels.reshape(-1).long()
+    ignore = loss["ignore_label"]
+    total = F.cross_entropy(flat, lab, ignore_index=ignore if ignore is not None else -100, reduction="sum")
+    valid = (lab != ignore).sum().item() if ignore is not None else lab.numel()
+    outer = math.prod(scores.shape[:axis])
+    count = {"full": lab.numel(), "valid": valid, "batch_size": outer, "none": 1}[loss["normalization"]]
+    return total / max(1, count)
+
+
+ZERO_GRADIENT = 1e-3
+
+
+def relative_l2(a, b, floor=0.0):
+    """‖a − b‖₂ / max(‖b‖₂, floor) (‖a − b‖₂ where both are zero), in float64."""
+    if list(a.shape) != list(b.shape):
+        raise ValueError("tfjs shape %s, torch shape %s" % (list(a.shape), list(b.shape)))
+    a, b = a.double(), b.double()
+    diff = (a - b).norm().item()
+    scale = max(b.norm().item(), floor)
+    return diff / scale if scale > 0 else diff
+
+
+def objective_and_gradients(case, module, double):
+    """The objective and its gradients in the emitted module, in train mode with dropout off."""
     model = module.Model()
     module.load_weights(model, case["weights"])
+    if double:
+        model.double()
     model.train()
     for m in model.modules():
         if "Dropout" in type(m).__name__:
             m.eval()
-    inputs = {name: read(pair) for name, pair in case["inputs"].items()}
-    out = model(*[inputs[name] for name in module.INPUT_SHAPES])
+    cast = (lambda t: t.double()) if double else (lambda t: t)  # noqa: E731
+    inputs = {name: cast(read(pair)) for name, pair in case["inputs"].items()}
+    seen = []
+    softmax = torch.softmax
+
+    def recording(x, *rest, **kw):
+        seen.append(x)
+        return softmax(x, *rest, **kw)
+
+    torch.softmax = recording
+    try:
+        out = model(*[inputs[name] for name in module.INPUT_SHAPES])
+    finally:
+        torch.softmax = softmax
     outs = list(out) if isinstance(out, tuple) else [out]
-    loss = sum((o * read(w)).sum() for o, w in zip(outs, case["output_weights"]))
+    if case.get("losses"):
+        labels = {name: read(pair) for name, pair in case["labels"].items()}
+        loss = sum(term["weight"] * caffe_loss(term, outs[term["output"]], labels[term["labels"]]) for term in case["losses"])
+    else:
+        projected = outs + seen[: len(case["output_weights"]) - len(outs)]
+        loss = sum((o * cast(read(w))).sum() for o, w in zip(projected, case["output_weights"]))
     loss.backward()
-    theirs = dict(model.named_parameters())
+    grads = {k: (p.grad if p.grad is not None else torch.zeros_like(p)).detach() for k, p in model.named_parameters() if p.requires_grad}
+    return loss.item(), grads
+
+
+def run_gradients(case, index):
+    """Gradients, in training mode (batch statistics, dropout off), of the objective: the net's
+    weighted losses when it has any, otherwise its outputs and the inputs of its final softmax
+    layers each summed against a fixed random tensor. The reference is the emitted module in
+    float64 (same float32 weights and inputs); the module in float32 is measured against it
+    too, to tell the framework's own rounding from a disagreement."""
+    module = load(case["file"], "tfjs_grad_%d" % index)
+    exact, reference = objective_and_gradients(case, module, True)
+    single, torch32 = objective_and_gradients(case, module, False)
     ours = module._read_safetensors(case["grads"])
-    missing = sorted(k for k, p in theirs.items() if p.requires_grad and k not in ours)
+    missing = sorted(k for k in reference if k not in ours)
     if missing:
         raise ValueError("tfjs gave no gradient for %s" % ", ".join(missing))
     keys = sorted(ours)
-    rel, max_abs = compare([ours[k] for k in keys], [theirs[k].grad for k in keys])
-    return {"rel": rel, "max_abs": max_abs, "keys": keys, "shapes": [list(ours[k].shape) for k in keys]}
+    # A gradient that is zero but for rounding (a bias a later BatchNorm's mean subtraction
+    # cancels) has no relative error of its own: it is measured against the net's largest.
+    largest = max(reference[k].double().norm().item() for k in keys) if keys else 0.0
+    floor = ZERO_GRADIENT * largest
+    rel = [relative_l2(ours[k], reference[k], floor) for k in keys]
+    max_abs = [(ours[k] - reference[k]).abs().max().item() if ours[k].numel() else 0.0 for k in keys]
+    torch_rel = [relative_l2(torch32[k], reference[k], floor) for k in keys]
+    objective = abs(case["objective"] - exact)
+    rel.append(objective / abs(exact) if exact != 0 else objective)
+    max_abs.append(objective)
+    torch_rel.append(abs(single - exact) / abs(exact) if exact != 0 else abs(single - exact))
+    keys.append("(objective)")
+    return {"rel": rel, "max_abs": max_abs, "torch_rel": torch_rel, "keys": keys}
 
 
 def main():

@@ -3,7 +3,7 @@
  * compare.py, which computes the reference with torch (one Python process per test file).
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,12 @@ import { PYTHON } from '../../verify/torch.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const OUT_DIR = mkdtempSync(join(tmpdir(), 'nnspec-tfjs-'));
+/** Deletes the files handed to compare.py (whole nets' weights and gradients reach gigabytes). */
+export function removeTempFiles(): void {
+  // NNSPEC_KEEP_TEMP=1 keeps them, with the job compare.py was given (job.json), to rerun it by hand.
+  if (process.env['NNSPEC_KEEP_TEMP'] !== '1') rmSync(OUT_DIR, { recursive: true, force: true });
+}
+process.once('exit', removeTempFiles);
 export const TF = tf as unknown as Tf;
 let counter = 0;
 
@@ -46,11 +52,12 @@ export function random(shape: number[], seed: number, lo = -1, hi = 1): tf.Tenso
 export type Comparison = { rel: number[]; max_abs: number[]; shapes: number[][] } | { error: string };
 export type CompareResult = { ok: true; data: Record<string, Comparison> } | { ok: false; reason: string };
 
-export function runCompare(cases: unknown[]): Promise<CompareResult> {
+export function runCompare(cases: unknown[], timeoutMs = 300_000): Promise<CompareResult> {
+  if (process.env['NNSPEC_KEEP_TEMP'] === '1') writeFileSync(join(OUT_DIR, 'job.json'), JSON.stringify({ cases }));
   const setup = 'install them with: apt-get install -y python3-torch python3-torchvision (see .ci/run)';
   if (!existsSync(PYTHON)) return Promise.resolve({ ok: false, reason: `${PYTHON} does not exist; ${setup}` });
   return new Promise((resolve, reject) => {
-    const child = execFile(PYTHON, [join(HERE, 'compare.py')], { maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }, (error, stdout, stderr) => {
+    const child = execFile(PYTHON, [join(HERE, 'compare.py')], { maxBuffer: 64 * 1024 * 1024, timeout: timeoutMs }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : null) : 0;
       if (code === 3) {
         resolve({ ok: false, reason: `${PYTHON} cannot import torch (${stdout.trim()}); ${setup}` });

@@ -15,7 +15,7 @@ import { lowerToTfjs, type LoweredModel } from '../../../src/backends/tfjs/index
 import { writeSafetensors } from '../../../src/weights/safetensors.js';
 import { CORPUS, CORPUS_SKIP_REASON, HAS_CORPUS, ROOT, specFiles } from '../../helpers.js';
 import { announceSkip } from '../../verify/torch.js';
-import { dump, random, runCompare, TF, tempFile, useBackend, type Comparison, type FilePair } from './harness.js';
+import { dump, random, removeTempFiles, runCompare, TF, tempFile, useBackend, type Comparison, type FilePair } from './harness.js';
 import { prepare, randomiseConstants } from './nets.js';
 
 const TOLERANCE = 1e-4;
@@ -102,6 +102,7 @@ beforeAll(async () => {
 }, 600_000);
 
 afterAll(() => {
+  removeTempFiles();
   for (const c of cases.values()) c.lowered.dispose();
 });
 

@@ -12,23 +12,34 @@ export const BATCH = 2;
 /** Spatial sizes tried in turn: the first the net accepts is used (fixed-size heads need 224). */
 const SIZES = [32, 64, 67, 96, 128, 160, 224, 227];
 
+export interface PrepareOptions {
+  batch?: number;
+  /** The smallest spatial size to try. */
+  minSize?: number;
+  /** Shapes (without the batch axis) of data blobs the net leaves to its data, e.g. a Caffe Data layer's. */
+  undeclared?: Record<string, number[]>;
+  /** Caffe: the phase whose layers are kept. */
+  phase?: 'TRAIN' | 'TEST';
+}
+
 /** The net with its inputs at batch 2 and the smallest spatial size it accepts. */
-export async function prepare(path: string, options: { batch?: number; minSize?: number } = {}): Promise<BackendInput | string> {
+export async function prepare(path: string, options: PrepareOptions = {}): Promise<BackendInput | string> {
   const batch = options.batch ?? BATCH;
-  const first = await prepareBackendInput(path);
+  const phase = options.phase ? { phase: options.phase } : {};
+  const first = await prepareBackendInput(path, phase);
   if (!first.input) return first.diagnostics.items.map((d) => d.message).join('; ');
   const declared = new Map<string, Shape>();
   for (const node of first.input.model.graph.nodes) {
     if (node.op !== 'input' && node.op !== 'data') continue;
     node.outputs.forEach((b, i) => {
-      const s = first.input!.reports.get(node)?.outputs[i]?.shape;
+      const s = first.input!.reports.get(node)?.outputs[i]?.shape ?? (options.undeclared?.[b] ? [batch, ...options.undeclared[b]!] : null);
       if (s) declared.set(b, s);
     });
   }
   for (const size of SIZES.filter((n) => n >= (options.minSize ?? 0))) {
     const shapes = new Map<string, Shape>();
     for (const [b, s] of declared) shapes.set(b, [batch, ...s.slice(1, 2), ...s.slice(2).map((d) => (typeof d === 'number' && d <= size ? d : size))]);
-    const { input } = await prepareBackendInput(path, { inputShapes: shapes });
+    const { input } = await prepareBackendInput(path, { ...phase, inputShapes: shapes });
     if (input) return input;
   }
   return `none of the sizes ${SIZES.join(', ')} fits`;
@@ -42,8 +53,11 @@ export function randomiseConstants(lowered: LoweredModel, input: BackendInput): 
       const p = lowered.params.get(node.name, blob.name);
       if (!p || p.sharedWith || blob.init.type !== 'constant') continue;
       const shape = p.variable.shape;
-      const value = blob.name === 'running_var' ? random(shape, seed++, 0.5, 1.5) : blob.name === 'scale_factor' ? TF.ones(shape) : TF.add(random(shape, seed++, -0.5, 0.5), blob.init.value);
+      const init = blob.init;
+      const value = TF.tidy(() => (blob.name === 'running_var' ? random(shape, seed++, 0.5, 1.5) : blob.name === 'scale_factor' ? TF.ones(shape) : TF.add(random(shape, seed++, -0.5, 0.5), init.value)));
       p.variable.assign(value);
+      // The variable now shares the value's data; the value's own handle must go, or the data outlives the variable.
+      value.dispose();
     }
   }
 }
