@@ -13,6 +13,7 @@ import type { Node } from '../../ir/graph.js';
 import { opDefinition } from '../../ir/ops/index.js';
 import type { IrWeights, WeightTensor } from '../../weights/ir-weights.js';
 import type { BackendInput } from '../backend.js';
+import { modelInterface } from '../tfjs/lower.js';
 import type { Preprocess } from '../../ir/preprocess.js';
 import { binary, perChannel, toIr, type Emit, type EmitContext, type NodeInfo } from './emit.js';
 import { attr, GraphBuilder, type GraphNode, type Value } from './graph-def.js';
@@ -78,23 +79,10 @@ function packageVersion(): string {
 }
 
 const isSource = (n: Node) => n.op === 'input' || n.op === 'data';
-const isLeftOut = (n: Node) => n.op === 'loss' || n.op === 'accuracy' || n.op === 'silence';
 
-/** The deploy outputs: the last value of each blob no kept layer reads afterwards (the tfjs lowering's rule). */
+/** The deploy model's outputs, as the lowering names them (the last value of each blob no kept layer reads). */
 export function deployOutputs(nodes: readonly Node[]): string[] {
-  const latest = new Map<string, { read: boolean; silenced: boolean; order: number }>();
-  let order = 0;
-  for (const node of nodes) {
-    for (const b of node.inputs) {
-      const v = latest.get(b);
-      if (!v) continue;
-      if (node.op === 'silence') v.silenced = true;
-      else if (!isLeftOut(node)) v.read = true;
-    }
-    if (isSource(node) || isLeftOut(node)) continue;
-    for (const b of node.outputs) latest.set(b, { read: false, silenced: false, order: order++ });
-  }
-  return [...latest.entries()].filter(([, v]) => !v.read && !v.silenced).sort((a, b) => a[1].order - b[1].order).map(([b]) => b);
+  return modelInterface(nodes).outputs;
 }
 
 /** The nodes `outputs` need, walking back (an in-place layer reads what it replaces). */
