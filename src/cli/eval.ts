@@ -128,6 +128,7 @@ export async function openNet(path: string, flags: RunNetFlags, io: CommandIo, c
 
   const data = await import('../data/index.js');
   const modelData = data.dataOptionsFromModel(input.model);
+  const { analysedInputShape, classCount } = await import('../train/session.js');
   modelData.inputShape ??= analysedInputShape(input);
   if (!modelData.inputShape) throw new UsageError(`the input shape of '${path}' is not fully known; give it with --input-shape NAME=N,C,H,W`);
 
@@ -160,27 +161,6 @@ export async function openNet(path: string, flags: RunNetFlags, io: CommandIo, c
     numClasses,
     modelData: modelData as OpenedNet['modelData'],
   };
-}
-
-/** [C, H, W] of the first input as analysed, when all three are known. */
-function analysedInputShape(input: BackendInput): [number, number, number] | undefined {
-  const source = input.model.graph.nodes.find((n) => n.op === 'input' || n.op === 'data');
-  const shape = source ? input.reports.get(source)?.outputs[0]?.shape : undefined;
-  const chw = shape?.slice(1);
-  return chw && chw.length === 3 && chw.every((d) => typeof d === 'number') ? (chw as [number, number, number]) : undefined;
-}
-
-/** The size of axis 1 of `blob` as analysed (its last producer's output). */
-function classCount(input: BackendInput, blob: string): number | null {
-  const nodes = input.model.graph.nodes;
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i]!;
-    const at = node.outputs.indexOf(blob);
-    if (at < 0) continue;
-    const c = input.reports.get(node)?.outputs[at]?.shape?.[1];
-    return typeof c === 'number' ? c : null;
-  }
-  return null;
 }
 
 export interface EvalResult {

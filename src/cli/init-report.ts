@@ -242,18 +242,6 @@ async function produce(path: string, flags: InitReportFlags, io: InitReportIo, h
   return prepared.diagnostics.errorCount > 0 ? EXIT_PROBLEMS : EXIT_OK;
 }
 
-/** The number of classes: axis 1 of the logits blob as analysed. */
-function classCount(input: BackendInput, blob: string): number | null {
-  const nodes = input.model.graph.nodes;
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const at = nodes[i]!.outputs.indexOf(blob);
-    if (at < 0) continue;
-    const c = input.reports.get(nodes[i]!)?.outputs[at]?.shape?.[1];
-    return typeof c === 'number' ? c : null;
-  }
-  return null;
-}
-
 /** One batch: random N(0, 1) images and uniform labels, or the first `size` examples of --data (shuffled). */
 async function makeBatch(
   tf: import('../backends/tfjs/index.js').Tf,
@@ -264,6 +252,7 @@ async function makeBatch(
   data: string | undefined,
   path: string,
 ): Promise<{ batch: import('../recipe/init-report/index.js').Batch; label: string }> {
+  const { classCount } = await import('../train/session.js');
   const numClasses = classCount(input, wiring.logits);
   if (numClasses === null) throw new UsageError(`cannot tell the number of classes from the shape of '${wiring.logits}'`);
   const shapes = sourceShapes(input, size);

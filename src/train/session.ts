@@ -248,7 +248,7 @@ function seededDraws(tf: Tf, before: number): { tf: Tf; start(): void; readonly 
 }
 
 /** [C, H, W] of the first input as analysed, when all three are known. */
-function analysedInputShape(input: BackendInput): ImageShape | undefined {
+export function analysedInputShape(input: BackendInput): ImageShape | undefined {
   const source = input.model.graph.nodes.find((n) => n.op === 'input' || n.op === 'data');
   const shape = source ? input.reports.get(source)?.outputs[0]?.shape : undefined;
   const chw = shape?.slice(1);
@@ -256,7 +256,7 @@ function analysedInputShape(input: BackendInput): ImageShape | undefined {
 }
 
 /** The size of axis 1 of `blob` as analysed (its last producer's output). */
-function classCount(input: BackendInput, blob: string): number | null {
+export function classCount(input: BackendInput, blob: string): number | null {
   const nodes = input.model.graph.nodes;
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i]!;
