@@ -5,10 +5,9 @@
  * failed; 2: usage, data or setup problems. tfjs and the data code are imported here only.
  */
 import { formatStylish } from '../diagnostics/format.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js';
-import { isFsError } from './check.js';
-import { describeFsError } from './inputs.js';
+import { EXIT_OK, EXIT_PROBLEMS, UsageError } from './exit-codes.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
+import { guarded, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface DoctorFlags extends NetFlags {
   data?: string;
@@ -26,56 +25,11 @@ export interface DoctorFlags extends NetFlags {
   color?: boolean;
 }
 
-export interface DoctorIo {
-  /** Progress and the verdict (stdout by default). */
-  out(line: string): void;
-  /** Problems (stderr by default). */
-  err(line: string): void;
-}
+export type DoctorIo = CommandIo;
 
-const STDIO: DoctorIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
-
-function number(name: string, value: string | number | undefined, check: (n: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!check(n)) throw new UsageError(`${name} expects ${what}, got '${value}'`);
-  return n;
-}
-const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
-const positive = (n: number) => Number.isFinite(n) && n > 0;
 
 export async function runDoctor(path: string, flags: DoctorFlags, io: DoctorIo = STDIO): Promise<number> {
-  try {
-    return await doctor(path, flags, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    if (isFsError(e)) {
-      io.err(`nnspec: ${(e as { path?: string }).path ?? path}: ${describeFsError(e)}`);
-      return EXIT_USAGE;
-    }
-    const { isDataError } = await import('../data/index.js');
-    if (isDataError(e)) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    const { TrainSetupError } = await import('../train/session.js');
-    if (e instanceof TrainSetupError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    const { BackendUnavailableError } = await import('../runtime/backend.js');
-    if (e instanceof BackendUnavailableError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    throw e;
-  }
+  return guarded(io, path, () => doctor(path, flags, io));
 }
 
 async function doctor(path: string, flags: DoctorFlags, io: DoctorIo): Promise<number> {

@@ -11,17 +11,10 @@ import type { ModelData } from '../data/index.js';
 import { formatStylish } from '../diagnostics/format.js';
 import type { WeightsFormat } from '../weights/load-weights.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js';
-import { isFsError } from './check.js';
-import { describeFsError } from './inputs.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
-import type { TrainIo } from './train.js';
+import { guarded, number, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
-export type CommandIo = TrainIo;
-
-const STDIO: CommandIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+export type { CommandIo };
 
 /** What eval and predict both take: the weights and how to run the net. */
 export interface RunNetFlags extends NetFlags {
@@ -40,40 +33,6 @@ export interface EvalFlags extends RunNetFlags {
   seed?: string | number;
 }
 
-export function number(name: string, value: string | number | undefined, check: (n: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!check(n)) throw new UsageError(`${name} expects ${what}, got '${value}'`);
-  return n;
-}
-export const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
-
-/** Runs `body`, turning the errors a user can cause into a one-line message and exit code 2. */
-export async function guarded(io: CommandIo, path: string, body: () => Promise<number>): Promise<number> {
-  try {
-    return await body();
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    if (isFsError(e)) {
-      io.err(`nnspec: ${(e as { path?: string }).path ?? path}: ${describeFsError(e)}`);
-      return EXIT_USAGE;
-    }
-    const { isDataError } = await import('../data/index.js');
-    if (isDataError(e)) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    const { BackendUnavailableError } = await import('../runtime/backend.js');
-    if (e instanceof BackendUnavailableError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    throw e;
-  }
-}
 
 /** A compiled net with its weights loaded, ready to run. */
 export interface OpenedNet {

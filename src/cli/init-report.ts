@@ -13,6 +13,7 @@ import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js'
 import { isFsError } from './check.js';
 import { describeFsError } from './inputs.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
+import { guarded, STDIO, type CommandIo } from './model-command.js';
 
 export interface InitReportFlags extends NetFlags {
   batch?: string | number;
@@ -26,17 +27,7 @@ export interface InitReportFlags extends NetFlags {
   color?: boolean;
 }
 
-export interface InitReportIo {
-  /** The report (stdout by default). */
-  out(line: string): void;
-  /** Progress and problems (stderr by default). */
-  err(line: string): void;
-}
-
-const STDIO: InitReportIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+export type InitReportIo = CommandIo;
 
 export const DEFAULT_BATCH = 64;
 
@@ -48,29 +39,7 @@ function integer(name: string, value: string | number | undefined, check: (n: nu
 }
 
 export async function runInitReport(path: string, flags: InitReportFlags, io: InitReportIo = STDIO): Promise<number> {
-  try {
-    return await initReport(path, flags, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    if (isFsError(e)) {
-      io.err(`nnspec: ${(e as { path?: string }).path ?? path}: ${describeFsError(e)}`);
-      return EXIT_USAGE;
-    }
-    const { isDataError } = await import('../data/index.js');
-    if (isDataError(e)) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    const { BackendUnavailableError } = await import('../runtime/backend.js');
-    if (e instanceof BackendUnavailableError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    throw e;
-  }
+  return guarded(io, path, () => initReport(path, flags, io));
 }
 
 /** Each source blob's analysed shape, with the batch axis set to `batch`; null entries: not fully known. */

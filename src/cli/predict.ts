@@ -13,7 +13,8 @@ import { readFileSync } from 'node:fs';
 import type { Tensor } from '../backends/tfjs/types.js';
 import type { Image } from '../data/image-ops.js';
 import { EXIT_OK, UsageError } from './exit-codes.js';
-import { guarded, number, openNet, positiveInt, type CommandIo, type RunNetFlags } from './eval.js';
+import { openNet, type RunNetFlags } from './eval.js';
+import { guarded, number, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface PredictFlags extends RunNetFlags {
   top?: string | number;
@@ -23,11 +24,6 @@ export interface PredictFlags extends RunNetFlags {
   bgr?: boolean;
   batchSize?: string | number;
 }
-
-const STDIO: CommandIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
 
 export interface Prediction {
   /** The file as given. */

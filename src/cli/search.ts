@@ -6,10 +6,10 @@
 import { formatStylish } from '../diagnostics/format.js';
 import { SEARCH_METRICS, type SearchConfig, type SearchParam } from '../ir/search.js';
 import type { TrainConfig } from '../ir/train.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js';
-import { isFsError } from './check.js';
-import { describeFsError } from './inputs.js';
+import { EXIT_OK, EXIT_PROBLEMS, UsageError } from './exit-codes.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
+import { JournalMismatchError } from '../recipe/search/journal.js';
+import { guarded, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface SearchFlags extends NetFlags {
   data?: string;
@@ -31,47 +31,11 @@ export interface SearchFlags extends NetFlags {
   color?: boolean;
 }
 
-export interface SearchIo {
-  out(line: string): void;
-  err(line: string): void;
-}
+export type SearchIo = CommandIo;
 
-const STDIO: SearchIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
-
-function number(name: string, value: string | number | undefined, check: (n: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!check(n)) throw new UsageError(`${name} expects ${what}, got '${value}'`);
-  return n;
-}
-const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
-const positive = (n: number) => Number.isFinite(n) && n > 0;
 
 export async function runSearchCommand(path: string, flags: SearchFlags, io: SearchIo = STDIO): Promise<number> {
-  try {
-    return await search(path, flags, io);
-  } catch (e) {
-    const { JournalMismatchError } = await import('../recipe/search/journal.js');
-    if (e instanceof UsageError || e instanceof JournalMismatchError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    if (isFsError(e)) {
-      io.err(`nnspec: ${(e as { path?: string }).path ?? path}: ${describeFsError(e)}`);
-      return EXIT_USAGE;
-    }
-    const { isDataError } = await import('../data/index.js');
-    const { TrainSetupError } = await import('../train/session.js');
-    const { BackendUnavailableError } = await import('../runtime/backend.js');
-    if (isDataError(e) || e instanceof TrainSetupError || e instanceof BackendUnavailableError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    throw e;
-  }
+  return guarded(io, path, () => search(path, flags, io), [JournalMismatchError]);
 }
 
 /** The search settings: the spec's section, with the flags over it. */

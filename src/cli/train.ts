@@ -7,10 +7,9 @@ import { resolve as resolvePath } from 'node:path';
 import { formatStylish } from '../diagnostics/format.js';
 import type { TrainConfig } from '../ir/train.js';
 import type { Watch } from '../train/loop.js';
-import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js';
-import { isFsError } from './check.js';
-import { describeFsError } from './inputs.js';
+import { EXIT_OK, EXIT_PROBLEMS, UsageError } from './exit-codes.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
+import { guarded, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface TrainFlags extends NetFlags {
   data?: string;
@@ -35,23 +34,15 @@ export interface TrainFlags extends NetFlags {
   chart?: boolean;
 }
 
-export interface TrainIo {
-  /** Progress and results (stdout by default). */
-  out(line: string): void;
-  /** Problems (stderr by default). */
-  err(line: string): void;
+export interface TrainIo extends CommandIo {
   /** Where the progress bar goes when it is a terminal (stderr by default); absent or not a TTY: plain lines. */
   progress?: import('../train/progress.js').ProgressStream;
   /** Whether `out` is a terminal (draws the end-of-run chart); default false. */
   tty?: boolean;
 }
 
-const STDIO: TrainIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-  progress: process.stderr,
-  tty: process.stdout.isTTY === true,
-};
+const TRAIN_STDIO: TrainIo = { ...STDIO, progress: process.stderr, tty: process.stdout.isTTY === true };
+
 
 /** What training uses when the spec has no train section (a Caffe net without a solver). */
 export const DEFAULT_TRAIN: TrainConfig = {
@@ -71,49 +62,9 @@ export const DEFAULT_TRAIN: TrainConfig = {
   extra: {},
 };
 
-function number(name: string, value: string | number | undefined, check: (n: number) => boolean, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!check(n)) throw new UsageError(`${name} expects ${what}, got '${value}'`);
-  return n;
-}
-const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
-const positive = (n: number) => Number.isFinite(n) && n > 0;
 
-export async function runTrain(path: string, flags: TrainFlags, io: TrainIo = STDIO): Promise<number> {
-  try {
-    return await train(path, flags, io);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    if (isFsError(e)) {
-      io.err(`nnspec: ${(e as { path?: string }).path ?? path}: ${describeFsError(e)}`);
-      return EXIT_USAGE;
-    }
-    const { isDataError } = await import('../data/index.js');
-    if (isDataError(e)) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    const { TrainSetupError } = await import('../train/session.js');
-    if (e instanceof TrainSetupError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    const { CheckpointError } = await import('../train/checkpoint.js');
-    if (e instanceof CheckpointError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    const { BackendUnavailableError } = await import('../runtime/backend.js');
-    if (e instanceof BackendUnavailableError) {
-      io.err(`nnspec: ${e.message}`);
-      return EXIT_USAGE;
-    }
-    throw e;
-  }
+export async function runTrain(path: string, flags: TrainFlags, io: TrainIo = TRAIN_STDIO): Promise<number> {
+  return guarded(io, path, () => train(path, flags, io));
 }
 
 async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<number> {

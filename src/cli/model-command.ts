@@ -1,0 +1,57 @@
+/**
+ * What the commands that run a model (train, eval, predict, init-report, doctor, search) share:
+ * their output streams, numeric flag parsing, and one place that turns the errors a user can
+ * cause — bad flags, unreadable files, bad data, a net that cannot run, a backend that cannot
+ * start — into a one-line message and exit code 2 instead of a stack trace.
+ */
+import { EXIT_USAGE, UsageError } from './exit-codes.js';
+import { isFsError } from './check.js';
+import { describeFsError } from './inputs.js';
+
+export interface CommandIo {
+  /** Progress and results (stdout by default). */
+  out(line: string): void;
+  /** Problems (stderr by default). */
+  err(line: string): void;
+}
+
+export const STDIO: CommandIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+/** A numeric flag's value, or undefined when it was not given; a value failing `check` is a UsageError saying `what` was expected. */
+export function number(name: string, value: string | number | undefined, check: (n: number) => boolean, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!check(n)) throw new UsageError(`${name} expects ${what}, got '${value}'`);
+  return n;
+}
+export const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
+export const positive = (n: number) => Number.isFinite(n) && n > 0;
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** Runs `body`; the errors a user can cause (and those of `alsoUserErrors`) become one line on `io.err` and exit code 2. */
+export async function guarded(io: CommandIo, path: string, body: () => Promise<number>, alsoUserErrors: readonly ErrorClass[] = []): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (isFsError(e)) {
+      io.err(`nnspec: ${(e as { path?: string }).path ?? path}: ${describeFsError(e)}`);
+      return EXIT_USAGE;
+    }
+    const [{ isDataError }, { TrainSetupError }, { CheckpointError }, { BackendUnavailableError }] = await Promise.all([
+      import('../data/errors.js'),
+      import('../train/session.js'),
+      import('../train/checkpoint.js'),
+      import('../runtime/backend.js'),
+    ]);
+    const userError = [UsageError, TrainSetupError, CheckpointError, BackendUnavailableError, ...alsoUserErrors].some((c) => e instanceof c) || isDataError(e);
+    if (userError) {
+      io.err(`nnspec: ${(e as Error).message}`);
+      return EXIT_USAGE;
+    }
+    throw e;
+  }
+}
