@@ -3,10 +3,10 @@
  * `input` op's preprocess, or a Caffe data layer's transform_param with its crop and mirror),
  * the declared input shape when it is fixed, the spec's augmentations and seed.
  *
- * The IR gives the mean "in raw input units" without saying what the raw range is. Specs follow
- * one of two conventions, told apart here: a mean and/or std all within [0, 1] with scale 1 and
- * no mean file is torchvision's (inputs in [0, 1], inputMax 1); anything else is Caffe's
- * (inputs in 0–255, inputMax 255).
+ * The IR gives the mean "in raw input units"; a spec's `pixel_max` says what those are. Without
+ * it, specs follow one of two conventions, told apart here: a mean and/or std all within [0, 1]
+ * with scale 1 and no mean file is torchvision's (inputs in [0, 1], inputMax 1); anything else
+ * is Caffe's (inputs in 0–255, inputMax 255).
  */
 import { dirname } from 'node:path';
 import type { Model } from '../ir/graph.js';
@@ -26,20 +26,26 @@ export function dataOptionsFromModel(model: Model): ModelData {
   for (const node of model.graph?.nodes ?? []) {
     if (node.op === 'input') {
       out.preprocess = node.attrs.preprocess;
-      out.inputMax = unitRange(node.attrs.preprocess) ? 1 : 255;
+      out.inputMax = pixelMax(node.attrs.preprocess);
       const s = node.attrs.shapes[0];
       if (s) setShape(out, s);
       break;
     }
     if (node.op === 'data') {
       out.transform = node.attrs.transform;
-      out.inputMax = unitRange(node.attrs.transform?.preprocess ?? null) ? 1 : 255;
+      out.inputMax = pixelMax(node.attrs.transform?.preprocess ?? null);
       const s = node.attrs.shapes[0];
       if (s) setShape(out, s);
       break;
     }
   }
   return out;
+}
+
+/** The spec's `pixel_max` when it gives one; otherwise 1 for torchvision-style unit-range statistics, else 255. */
+function pixelMax(p: Preprocess | null): number {
+  if (p?.pixel_max !== undefined) return p.pixel_max;
+  return unitRange(p) ? 1 : 255;
 }
 
 function unitRange(p: Preprocess | null): boolean {

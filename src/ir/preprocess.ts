@@ -11,6 +11,12 @@ export const preprocessSchema = ({ Obj, T, Num }: SchemaKit) =>
     mean_file: T.Union([T.String(), T.Null()], { description: 'a mean image (Caffe binaryproto) subtracted instead of `mean`' }),
     scale: Num('multiplies after the mean is subtracted'),
     std: T.Union([T.Array(T.Number()), T.Null()], { description: 'per-channel divisor applied last' }),
+    pixel_max: T.Optional(
+      T.Number({
+        exclusiveMinimum: 0,
+        description: "the value of a full-intensity pixel as the input receives it, before the mean: 255 for 8-bit pixels as read (Caffe), 1 when they are first divided by 255 (torchvision's ToTensor); absent: 1 when every mean and std lies in [0, 1], else 255",
+      }),
+    ),
   });
 
 /** Caffe's transform_param: normalisation plus the random crop and mirror of data layers. */

@@ -27,11 +27,12 @@ function inputSections(node: Node & { op: 'input' }, lines: string[], input: Bac
     const m = new Msg([['name', name(blob)], ['shape', shape.map(dim)]]);
     const p = a.preprocess;
     if (p) {
-      if (!p.mean && !p.std && !p.mean_file && p.scale === 1) throw new Unsupported('an input normalisation that changes nothing');
+      if (!p.mean && !p.std && !p.mean_file && p.scale === 1 && p.pixel_max === undefined) throw new Unsupported('an input normalisation that changes nothing');
       m.add('mean', p.mean ? p.mean.map(num) : undefined)
         .add('std', p.std ? p.std.map(num) : undefined)
         .add('scale', p.scale === 1 ? undefined : num(p.scale))
-        .add('mean_file', p.mean_file === null ? undefined : str(p.mean_file));
+        .add('mean_file', p.mean_file === null ? undefined : str(p.mean_file))
+        .add('pixel_max', p.pixel_max === undefined ? undefined : num(p.pixel_max));
     }
     writeField(lines, '', 'input', m);
   });

@@ -48,6 +48,7 @@ function inputNode(f: Field, msg: Message, ctx: ReadContext): Node | null {
       std: maybe(t.list(t.num(0, Infinity, { exclusiveMin: true })), 'per-channel standard deviation, divided by last'),
       scale: opt(t.num(), 1, 'multiplies after the mean is subtracted: y = (x − mean) · scale / std'),
       mean_file: maybe(t.string, 'a mean image subtracted instead of mean'),
+      pixel_max: maybe(t.num(0, Infinity, { exclusiveMin: true }), "a full-intensity pixel's value as the input receives it: 255 (8-bit, as Caffe reads images) or 1 (divided by 255 first, as torchvision's ToTensor does); default: 1 when the mean and std are within [0, 1], else 255"),
     },
     ctx,
     'input',
@@ -59,7 +60,10 @@ function inputNode(f: Field, msg: Message, ctx: ReadContext): Node | null {
     ctx.diagnostics.error('nnspec/conflicting-fields', 'give either mean or mean_file, not both', r.spans.mean_file!);
     return null;
   }
-  const preprocess = v.mean || v.std || v.mean_file || v.scale !== 1 ? { mean: v.mean ?? null, mean_file: v.mean_file ?? null, scale: v.scale, std: v.std ?? null } : null;
+  const preprocess =
+    v.mean || v.std || v.mean_file || v.scale !== 1 || v.pixel_max !== undefined
+      ? { mean: v.mean ?? null, mean_file: v.mean_file ?? null, scale: v.scale, std: v.std ?? null, ...(v.pixel_max !== undefined ? { pixel_max: v.pixel_max } : {}) }
+      : null;
   return createNode('input', v.name, [], [v.name], { shapes: [v.shape], preprocess }, [], f);
 }
 

@@ -58,7 +58,8 @@ const PIXEL_MEAN = 0.449;
 /**
  * The input's mean and standard deviation after its preprocessing. Images stored as 8-bit
  * pixels (a mean file, or mean values above 1) have a spread of about 0.226 × 255 ≈ 58 per
- * channel around a mean of about 0.45 × 255; means at most 1 say the pixels are in [0, 1].
+ * channel around a mean of about 0.45 × 255; means at most 1 say the pixels are in [0, 1]
+ * (a spec's `pixel_max` says it outright).
  * Without any preprocessing the data is taken to be normalised already (mean 0, std 1).
  */
 export function inputEstimate(pre: Preprocess | null | undefined, override: number | null): { m: number; std: number; words: string } {
@@ -66,13 +67,13 @@ export function inputEstimate(pre: Preprocess | null | undefined, override: numb
   if (!pre) return { m: 0, std: 1, words: 'a normalised input (mean 0, standard deviation 1)' };
   const mean = pre.mean;
   const stdDiv = pre.std && pre.std.length > 0 ? pre.std.reduce((a, b) => a + b, 0) / pre.std.length : 1;
-  const pixels = pre.mean_file !== null || (mean !== null && mean.some((x) => x > 1)) || (mean === null && pre.scale < 0.1);
+  const pixels = pre.pixel_max !== undefined ? pre.pixel_max > 1 : pre.mean_file !== null || (mean !== null && mean.some((x) => x > 1)) || (mean === null && pre.scale < 0.1);
   const centred = pre.mean_file !== null || (mean !== null && mean.length > 0);
   if (!pixels && !centred && pre.scale === 1 && stdDiv === 1) return { m: 0, std: 1, words: 'a normalised input (mean 0, standard deviation 1)' };
-  const unit = pixels ? 255 : 1;
+  const unit = pre.pixel_max ?? (pixels ? 255 : 1);
   const std = (PIXEL_STD * unit * pre.scale) / stdDiv;
   const m = centred ? 0 : (PIXEL_MEAN * unit * pre.scale) / stdDiv;
-  const range = pixels ? '8-bit pixels' : 'values in [0, 1]';
+  const range = pre.pixel_max !== undefined && pre.pixel_max !== 1 && pre.pixel_max !== 255 ? `values in [0, ${pre.pixel_max}]` : pixels ? '8-bit pixels' : 'values in [0, 1]';
   return { m, std, words: `image ${range}${centred ? ' with the mean subtracted' : ''}${pre.scale !== 1 ? `, scaled by ${pre.scale}` : ''}${stdDiv !== 1 ? `, divided by ${stdDiv.toPrecision(3)}` : ''} (standard deviation about ${std.toPrecision(2)})` };
 }
 
