@@ -5,12 +5,16 @@
  * forward pass is differentiable.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+// nnspec's wasm gradient kernels chain tensor methods (the @tensorflow/tfjs bundle registers them).
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lowerToTfjs, type LoweredModel } from '../../../src/backends/tfjs/index.js';
 import { fill } from '../../../src/backends/tfjs/fillers.js';
 import type { Filler } from '../../../src/ir/filler.js';
 import type { AttrsOf } from '../../../src/ir/ops/index.js';
 import { graphInput, layer } from './graph-kit.js';
+import type { Tf as RuntimeTf } from '../../../src/runtime/tf.js';
+import { registerWasmGradientKernels } from '../../../src/runtime/wasm-gradient-kernels.js';
 import { TF, useBackend } from './harness.js';
 
 beforeAll(() => useBackend('cpu'));
@@ -206,5 +210,93 @@ describe('modes', () => {
       expect(v.every(Number.isFinite)).toBe(true);
       expect(v.some((e) => e !== 0)).toBe(true);
     }
+  });
+});
+
+/** Largest |a − b| / (1 + |b|). */
+const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i]!) / (1 + Math.abs(b[i]!))), 0);
+
+/**
+ * Caffe's LRN across channels (lrn_layer.cpp, CrossChannelForward/Backward) in float64 on an
+ * NCHW array: scale = k + α/n·Σ x² over the n channels centred on c, y = x·scale^−β,
+ * dx = dy·scale^−β − 2αβ/n · x · Σ_{j: c in j's window} dy_j·y_j / scale_j.
+ */
+function caffeLrn(x: Float32Array, dy: Float32Array, [n, c, h, w]: [number, number, number, number], a: AttrsOf<'lrn'>): { y: Float64Array; dx: Float64Array } {
+  const r = (a.size - 1) / 2;
+  const at = (b: number, ch: number, p: number) => (b * c + ch) * h * w + p;
+  const scale = new Float64Array(x.length);
+  const y = new Float64Array(x.length);
+  const dx = new Float64Array(x.length);
+  for (let b = 0; b < n; b++) for (let p = 0; p < h * w; p++) {
+    for (let ch = 0; ch < c; ch++) {
+      let s = 0;
+      for (let j = Math.max(0, ch - r); j <= Math.min(c - 1, ch + r); j++) s += x[at(b, j, p)]! ** 2;
+      scale[at(b, ch, p)] = a.k + (a.alpha / a.size) * s;
+      y[at(b, ch, p)] = x[at(b, ch, p)]! * scale[at(b, ch, p)]! ** -a.beta;
+    }
+    for (let ch = 0; ch < c; ch++) {
+      let s = 0;
+      for (let j = Math.max(0, ch - r); j <= Math.min(c - 1, ch + r); j++) s += (dy[at(b, j, p)]! * y[at(b, j, p)]!) / scale[at(b, j, p)]!;
+      const i = at(b, ch, p);
+      dx[i] = dy[i]! * scale[i]! ** -a.beta - ((2 * a.alpha * a.beta) / a.size) * x[i]! * s;
+    }
+  }
+  return { y, dx };
+}
+
+/** The same convolution as a zero pad of the input and a VALID convolution (groups by split). */
+function padThenConv(x: tf.Tensor4D, weight: tf.Tensor4D, a: AttrsOf<'conv'>): tf.Tensor4D {
+  const xp = tf.pad(tf.transpose(x, [0, 2, 3, 1]), [[0, 0], [a.pad_begin[0]!, a.pad_end[0]!], [a.pad_begin[1]!, a.pad_end[1]!], [0, 0]]) as tf.Tensor4D;
+  const stride = a.stride as [number, number];
+  const conv = (xi: tf.Tensor, wi: tf.Tensor) => tf.conv2d(xi as tf.Tensor4D, tf.transpose(wi, [2, 3, 1, 0]) as tf.Tensor4D, stride, 'valid');
+  const ws = tf.split(weight, a.groups, 0);
+  const y = a.groups === 1 ? conv(xp, weight) : tf.concat(tf.split(xp, a.groups, 3).map((xi, i) => conv(xi, ws[i]!)), 3);
+  return tf.transpose(y, [0, 3, 1, 2]);
+}
+
+describe.each(['cpu', 'wasm'] as const)('gradients of the cheaper lowerings on the %s backend', (b) => {
+  beforeAll(async () => {
+    await useBackend(b);
+    // What nnspec's backend selection registers for training on wasm.
+    if (b === 'wasm') registerWasmGradientKernels(TF as unknown as RuntimeTf);
+  });
+  afterAll(() => useBackend('cpu'));
+
+  it.each([
+    ['size 5', { size: 5, alpha: 0.3, beta: 0.75, k: 2, region: 'across_channels' }],
+    ['size 3, large alpha', { size: 3, alpha: 4, beta: 1.3, k: 0.5, region: 'across_channels' }],
+    ['size 9 over 7 channels', { size: 9, alpha: 1.5, beta: 0.75, k: 1, region: 'across_channels' }],
+  ] as [string, AttrsOf<'lrn'>][])("LRN across channels, %s: output and input gradient = Caffe's forward and backward", (_, attrs) => {
+    const shape: [number, number, number, number] = [2, 7, 3, 4];
+    const m = lowerToTfjs(TF, graphInput({ x: shape }, [layer({ op: 'lrn', name: 'n', inputs: ['x'], attrs })]))!;
+    const x = tf.randomNormal(shape, 0, 2, 'float32', 11);
+    const dy = tf.randomNormal(shape, 0, 1, 'float32', 12);
+    const y = m.forward({ x }, 'train').n!;
+    const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(m.forward({ x: t }, 'train').n!, dy)))(x);
+    const ref = caffeLrn(x.dataSync() as Float32Array, dy.dataSync() as Float32Array, shape, attrs);
+    expect(y.shape).toEqual(shape);
+    expect(maxRel(y.dataSync(), ref.y)).toBeLessThan(1e-5);
+    expect(maxRel(dx.dataSync(), ref.dx)).toBeLessThan(1e-5);
+    m.dispose();
+  });
+
+  it.each([
+    ['plain, padding wider than the kernel, strided', { ...CONV, num_output: 3, kernel: [2, 3], stride: [3, 2], pad_begin: [3, 0], pad_end: [1, 4] }],
+    ['grouped (2), asymmetric padding', { ...CONV, num_output: 4, stride: [2, 1], pad_begin: [0, 2], pad_end: [2, 1], groups: 2 }],
+    ['depthwise, asymmetric padding, strided', { ...CONV, num_output: 4, kernel: [3, 2], stride: [2, 2], pad_begin: [2, 0], pad_end: [0, 1], groups: 4 }],
+  ] as [string, AttrsOf<'conv'>][])('conv, %s: gradients = those of a zero pad and a VALID convolution', (_, attrs) => {
+    const shape: [number, number, number, number] = [2, 4, 7, 6];
+    const m = lowerToTfjs(TF, graphInput({ x: shape }, [layer({ op: 'conv', name: 'c', inputs: ['x'], attrs: { ...attrs, bias: false } })]), { seed: 4 })!;
+    const weight = m.params.get('c', 'weight')!.variable as unknown as tf.Tensor4D;
+    const x = tf.randomNormal(shape, 0, 1, 'float32', 13) as tf.Tensor4D;
+    const expected = padThenConv(x, weight, attrs);
+    const dy = tf.randomNormal(expected.shape, 0, 1, 'float32', 14);
+    const [gx, gw] = tf.grads((t: tf.Tensor, _w: tf.Tensor) => tf.sum(tf.mul(m.forward({ x: t }, 'train').c!, dy)))([x, weight]);
+    const [rx, rw] = tf.grads((t: tf.Tensor, w: tf.Tensor) => tf.sum(tf.mul(padThenConv(t as tf.Tensor4D, w as tf.Tensor4D, attrs), dy)))([x, weight]);
+    expect(m.forward({ x }, 'train').c!.shape).toEqual(expected.shape);
+    expect(maxRel(m.forward({ x }, 'train').c!.dataSync(), expected.dataSync())).toBeLessThan(1e-5);
+    expect(maxRel(gx!.dataSync(), rx!.dataSync())).toBeLessThan(1e-5);
+    expect(maxRel(gw!.dataSync(), rw!.dataSync())).toBeLessThan(1e-5);
+    m.dispose();
   });
 });

@@ -62,6 +62,8 @@ const CONVS: [string, AttrsOf<'conv'>, number[]][] = [
   ['grouped (2), dilated, strided, asymmetric padding', conv(6, window([3, 2], [2, 2], [1, 0], [2, 1]), [2, 2], 2), [2, 4, 11, 10]],
   ['depthwise with multiplier 2', conv(8, window([3, 3], [2, 1], [1, 1], [1, 1]), [1, 1], 4), [2, 4, 9, 8]],
   ['plain 1×1', conv(5, window([1, 1], [1, 1], [0, 0], [0, 0]), [1, 1], 1), [2, 3, 4, 5]],
+  ['padding wider than the kernel, asymmetric, strided', conv(3, window([2, 3], [3, 2], [3, 0], [1, 4]), [1, 1], 1), [2, 2, 7, 6]],
+  ['depthwise, dilated and strided, asymmetric padding', conv(3, window([3, 2], [2, 3], [2, 0], [0, 1]), [2, 2], 3), [2, 3, 9, 10]],
 ];
 
 const DECONVS: [string, AttrsOf<'conv_transpose'>, number[]][] = [
@@ -72,6 +74,9 @@ const DECONVS: [string, AttrsOf<'conv_transpose'>, number[]][] = [
 const LRNS: [string, AttrsOf<'lrn'>][] = [
   ['across channels, size 5', { size: 5, alpha: 0.3, beta: 0.75, k: 2, region: 'across_channels' }],
   ['across channels, even size 4', { size: 4, alpha: 0.2, beta: 0.6, k: 1, region: 'across_channels' }],
+  ['across channels, size 3, large alpha', { size: 3, alpha: 4, beta: 1.3, k: 0.5, region: 'across_channels' }],
+  ['across channels, size 9 wider than the 7 channels', { size: 9, alpha: 1.5, beta: 0.75, k: 1, region: 'across_channels' }],
+  ['across channels, size 1', { size: 1, alpha: 0.7, beta: 0.75, k: 1, region: 'across_channels' }],
   ['within a channel, size 3', { size: 3, alpha: 0.5, beta: 0.75, k: 1, region: 'within_channel' }],
 ];
 

@@ -1,7 +1,8 @@
 /**
  * Convolutions, channels-last. tfjs has no grouped convolution, so groups become a depthwise
  * convolution (groups = input channels) or split → conv → concat; explicit (possibly
- * asymmetric) padding is a tf.pad before a VALID convolution; tfjs refuses strides and
+ * asymmetric) padding goes to the convolution itself (XNNPACK pads inside the kernel, where a
+ * tf.pad would copy the input forward and slice the gradient back); tfjs refuses strides and
  * dilations both above 1, so those run at stride 1 and are subsampled.
  */
 import type * as TF from '@tensorflow/tfjs-core';
@@ -33,24 +34,37 @@ function subsample(tf: Tf, y: T4, stride: Pair): T4 {
   return tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, stride[0], stride[1], 1]) as T4;
 }
 
-/** conv2d of a padded NHWC input with an IR weight [O, C/groups, kh, kw]. */
-export function convNHWC(tf: Tf, x: T4, weight: Tensor, stride: Pair, dilation: Pair, groups: number): T4 {
+type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+
+/** tfjs's explicit padding of an NHWC tensor, or 'valid' when there is none. */
+function explicitPad(begin: number[], end: number[]): ExplicitPad | 'valid' {
+  if (begin.every((p) => p === 0) && end.every((p) => p === 0)) return 'valid';
+  return [[0, 0], [begin[0]!, end[0]!], [begin[1]!, end[1]!], [0, 0]];
+}
+
+/**
+ * conv2d of an NHWC input zero-padded by `begin`/`end` (spatial axes) with an IR weight
+ * [O, C/groups, kh, kw]: the output is floor((in + pads − extent) / stride) + 1 per axis, as
+ * for a VALID convolution of the padded input.
+ */
+export function convNHWC(tf: Tf, x: T4, weight: Tensor, stride: Pair, dilation: Pair, groups: number, begin: number[] = [0, 0], end: number[] = [0, 0]): T4 {
   const dilated = dilation[0] > 1 || dilation[1] > 1;
   const both = dilated && (stride[0] > 1 || stride[1] > 1);
   const s: Pair = both ? [1, 1] : stride;
+  const pad = explicitPad(begin, end);
   const c = x.shape[3];
   const [o, cg] = weight.shape as number[];
   let y: T4;
   if (groups === 1) {
-    y = tf.conv2d(x, tf.transpose(weight, [2, 3, 1, 0]) as T4, s, 'valid', 'NHWC', dilation);
+    y = tf.conv2d(x, tf.transpose(weight, [2, 3, 1, 0]) as T4, s, pad, 'NHWC', dilation);
   } else if (groups === c && cg === 1) {
     // Output channel c·m + j of a depthwise convolution is group c's j-th: PyTorch's order too.
     const filter = tf.transpose(tf.reshape(weight, [c, o! / c, weight.shape[2]!, weight.shape[3]!]), [2, 3, 0, 1]) as T4;
-    y = tf.depthwiseConv2d(x, filter, s, 'valid', 'NHWC', dilation);
+    y = tf.depthwiseConv2d(x, filter, s, pad, 'NHWC', dilation);
   } else {
     const xs = tf.split(x, groups, 3);
     const ws = tf.split(weight, groups, 0);
-    y = tf.concat(xs.map((xi, i) => tf.conv2d(xi as T4, tf.transpose(ws[i]!, [2, 3, 1, 0]) as T4, s, 'valid', 'NHWC', dilation) as T4), 3);
+    y = tf.concat(xs.map((xi, i) => tf.conv2d(xi as T4, tf.transpose(ws[i]!, [2, 3, 1, 0]) as T4, s, pad, 'NHWC', dilation) as T4), 3);
   }
   return both ? subsample(tf, y, stride) : y;
 }
@@ -63,8 +77,7 @@ export const conv: Lower<'conv'> = (node, info) => {
   if (refused) return unsupported(refused);
   return (inputs, { tf, param }) =>
     inputs.map((v) => {
-      const x = padSpatial(tf, cl(tf, v) as T4, a.pad_begin, a.pad_end);
-      const y = convNHWC(tf, x, param('weight'), pair(a.stride), pair(a.dilation), a.groups);
+      const y = convNHWC(tf, cl(tf, v) as T4, param('weight'), pair(a.stride), pair(a.dilation), a.groups, a.pad_begin, a.pad_end);
       return clValue(a.bias ? tf.add(y, param('bias')) : y);
     });
 };
@@ -121,12 +134,12 @@ export const im2col: Lower<'im2col'> = (node) => {
   const refused = windowCheck(a, 'Im2col');
   if (refused) return unsupported(refused);
   return ([v], { tf }) => {
-    const x = padSpatial(tf, cl(tf, v!) as T4, a.pad_begin, a.pad_end);
+    const x = cl(tf, v!) as T4;
     const c = x.shape[3];
     const [kh, kw] = pair(a.kernel);
     const k = kh * kw;
     const eye = tf.reshape(tf.eye(k), [kh, kw, 1, k]);
     const filter = tf.tile(eye, [1, 1, c, 1]) as T4;
-    return [clValue(convNHWC(tf, x, tf.reshape(tf.transpose(filter, [2, 3, 0, 1]), [c * k, 1, kh, kw]), pair(a.stride), pair(a.dilation), c))];
+    return [clValue(convNHWC(tf, x, tf.reshape(tf.transpose(filter, [2, 3, 0, 1]), [c * k, 1, kh, kw]), pair(a.stride), pair(a.dilation), c, a.pad_begin, a.pad_end))];
   };
 };

@@ -2,8 +2,10 @@
  * Normalisations. BatchNorm normalises by the batch's biased variance and updates the running
  * statistics with the unbiased one (PyTorch and Caffe both do), either as PyTorch's exponential
  * average or as Caffe's bias-corrected one (running sums and a scale factor; the store keeps
- * the averages, so the sums are average·factor). LRN sums squares over neighbouring channels by
- * hand: tfjs's localResponseNormalization takes a radius (odd sizes only) and has no wasm kernel.
+ * the averages, so the sums are average·factor). LRN across channels of odd size is tfjs's
+ * localResponseNormalization (one kernel forward and one backward, where the composed form is
+ * ten-odd ops with a slow wasm Pow); even sizes, whose window is off-centre, and non-image
+ * values sum the squares of neighbouring channels by hand.
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import { canonicalAxis } from '../../../ir/dims.js';
@@ -84,6 +86,12 @@ export const lrn: Lower<'lrn'> = (node) => {
   const a = node.attrs;
   return ([v], { tf }) => {
     const x = v!;
+    if (a.region === 'across_channels' && a.size % 2 === 1 && x.t.rank === 4) {
+      // tfjs sums x² over channels c ± radius (clipped at the ends) and scales the sum by its
+      // alpha alone: Caffe's window of `size` channels centred on c and its alpha / size.
+      const t = cl(tf, x) as TF.Tensor4D;
+      return [clValue(tf.localResponseNormalization(t, (a.size - 1) / 2, a.k, a.alpha / a.size, a.beta))];
+    }
     if (a.region === 'across_channels') {
       const denom = tf.pow(tf.add(tf.mul(channelWindowSum(tf, x, a.size), a.alpha / a.size), a.k), -a.beta);
       return [same(x, tf.mul(x.t, denom))];
