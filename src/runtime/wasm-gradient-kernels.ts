@@ -4,6 +4,7 @@
 // computing gradients of conv/depthwise/pool/batch-norm/dense/dropout nets on wasm.
 import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-backprop.js';
 import { maxPoolBackpropInto } from './pool-backprop.js';
+import { reduceInto } from './reduce.js';
 import type { KernelBackend, Tensor, Tensor4D, TensorInfo, Tf } from './tf.js';
 
 type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -19,6 +20,8 @@ export const WASM_GRADIENT_KERNELS = [
   'DepthwiseConv2dNativeBackpropInput',
   'Identity',
   'MaxPoolGrad',
+  'Mean',
+  'Sum',
   'UnsortedSegmentSum',
   '_FusedMatMul',
 ] as const;
@@ -34,8 +37,10 @@ export const WASM_GRADIENT_KERNELS = [
  * the operand first and multiplying plainly is several times faster (bench/train/profile.mjs).
  * Identity: wasm's copies the data; tfjs-cpu's shares it (tensors are immutable), and
  * training runs one per gradient and optimizer update — a 150 MB copy for AlexNet's fc6.
+ * Sum and Mean (float32): wasm's add the values one by one in float32, so a long or offset
+ * sum loses digits, and train-mode BatchNorm's x − mean magnifies that (reduce.ts).
  */
-const REPLACED = new Set<string>(['MaxPoolGrad', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Identity']);
+const REPLACED = new Set<string>(['MaxPoolGrad', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'Identity', 'Sum', 'Mean']);
 
 /** wasm's own configs for the kernels replaced, kept so that a benchmark or test can still run them. */
 export const replacedWasmKernels = new Map<string, unknown>();
@@ -229,6 +234,25 @@ export function registerWasmGradientKernels(tf: Tf): string[] {
       if (x.dtype === 'string') return copy(args);
       args.backend.incRef(x.dataId);
       return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    });
+  }
+
+  for (const [name, mean] of [['Sum', false], ['Mean', true]] as const) {
+    const own = tf.getKernel(name, 'wasm') as { nnspec?: boolean; kernelFunc: KernelFunc } | undefined;
+    if (!own || own.nnspec) continue;
+    const other = own.kernelFunc;
+    put(name, (args) => {
+      const x = args.inputs['x']!;
+      if (x.dtype !== 'float32') return other(args);
+      const attrs = args.attrs ?? {};
+      const axes = tf.util.parseAxisParam(attrs['axis'] as number | number[], x.shape);
+      const keepDims = attrs['keepDims'] === true;
+      const shape = x.shape.flatMap((d, i) => (axes.includes(i) ? (keepDims ? [1] : []) : [d]));
+      const heap = wasmHeap(args.backend);
+      const out = heap.makeOutput(shape, 'float32');
+      // Views are taken after the allocation: it may grow (and so move) the wasm heap.
+      reduceInto(heap.typedArrayFromHeap(out) as Float32Array, heap.typedArrayFromHeap(x), x.shape, axes, mean);
+      return out;
     });
   }
 

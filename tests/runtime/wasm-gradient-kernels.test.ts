@@ -336,3 +336,49 @@ describe('tf.grads of a small CNN agree between wasm and cpu', () => {
     wasm.forEach((g, i) => expectClose(g, cpu[i]!));
   });
 });
+
+describe('Sum and Mean: as accurate as a float64 sum rounded once', () => {
+  // Values with a large common offset and a small spread, as train-mode BatchNorm sees them
+  // (mobilenet_v2's feature maps at batch 2): wasm's own kernels add float32 values one after
+  // another and were ~1e-5 off here, which BatchNorm's x − mean turned into 1e-2 gradients.
+  const shapes: [number[], number[], boolean][] = [
+    [[2, 32, 32, 96], [0, 1, 2], true], // BatchNorm's moments (NHWC)
+    [[2, 8, 8, 192], [0, 1, 2], false],
+    [[2, 7, 7, 64], [1, 2], true], // global average pool
+    [[4, 5, 6, 7], [0, 2], false], // kept and reduced axes interleaved
+    [[3, 1000], [1], false],
+    [[50000], [0], false],
+    [[2, 3, 4], [], false],
+  ];
+  it.each(shapes)('%o over axes %o (keepDims %o)', (shape, axes, keepDims) => {
+    tf.setBackend('wasm');
+    const size = shape.reduce((p, d) => p * d, 1);
+    const data = values(size, 41).map((v) => 100 + v * 1e-2);
+    for (const op of ['sum', 'mean'] as const) {
+      const got = tf.tidy(() => tf[op](tf.tensor(data, shape), axes, keepDims).dataSync() as Float32Array);
+      // The float64 reference, each output rounded once to float32.
+      const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
+      const outSize = kept.reduce((p, i) => p * shape[i]!, 1);
+      const acc = new Float64Array(outSize);
+      const idx = new Array<number>(shape.length).fill(0);
+      for (let f = 0; f < size; f++) {
+        let o = 0;
+        for (const i of kept) o = o * shape[i]! + idx[i]!;
+        acc[o] = acc[o]! + data[f]!;
+        for (let i = shape.length - 1; i >= 0 && ++idx[i]! === shape[i]; i--) idx[i] = 0;
+      }
+      const count = size / outSize;
+      const want = Float32Array.from(acc, (s) => (op === 'mean' ? s / count : s));
+      expect(got.length).toBe(want.length);
+      got.forEach((g, i) => expect(Math.abs(g - want[i]!), `${op}[${i}]`).toBeLessThanOrEqual(Math.abs(want[i]!) * 2 ** -23));
+    }
+  });
+
+  it('int32 sums stay exact integers', () => {
+    tf.setBackend('wasm');
+    const got = tf.tidy(() => tf.sum(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), 1));
+    expect(got.dtype).toBe('int32');
+    expect(Array.from(got.dataSync())).toEqual([6, 15]);
+    got.dispose();
+  });
+});
