@@ -13,7 +13,7 @@ import type { Node } from '../../ir/graph.js';
 import { opDefinition } from '../../ir/ops/index.js';
 import type { IrWeights, WeightTensor } from '../../weights/ir-weights.js';
 import type { BackendInput } from '../backend.js';
-import { modelInterface } from '../tfjs/lower.js';
+import { modelInterface, needed } from '../tfjs/lower.js';
 import type { Preprocess } from '../../ir/preprocess.js';
 import { binary, perChannel, toIr, type Emit, type EmitContext, type NodeInfo } from './emit.js';
 import { attr, GraphBuilder, type GraphNode, type Value } from './graph-def.js';
@@ -83,20 +83,6 @@ const isSource = (n: Node) => n.op === 'input' || n.op === 'data';
 /** The deploy model's outputs, as the lowering names them (the last value of each blob no kept layer reads). */
 export function deployOutputs(nodes: readonly Node[]): string[] {
   return modelInterface(nodes).outputs;
-}
-
-/** The nodes `outputs` need, walking back (an in-place layer reads what it replaces). */
-function needed(nodes: readonly Node[], outputs: readonly string[]): Set<Node> {
-  const want = new Set(outputs);
-  const keep = new Set<Node>();
-  for (let i = nodes.length - 1; i >= 0; i--) {
-    const node = nodes[i]!;
-    if (!node.outputs.some((b) => want.has(b))) continue;
-    keep.add(node);
-    for (const b of node.outputs) want.delete(b);
-    for (const b of node.inputs) want.add(b);
-  }
-  return keep;
 }
 
 const sameDims = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((d, i) => d === b[i]);

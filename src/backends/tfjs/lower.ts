@@ -77,7 +77,7 @@ export function modelInterface(nodes: readonly Node[]): Pick<LoweredModel, 'inpu
 }
 
 /** The nodes that `outputs` need, walking back from them (an in-place layer reads what it replaces). */
-function needed(nodes: readonly Node[], outputs: readonly string[]): Set<Node> {
+export function needed(nodes: readonly Node[], outputs: readonly string[]): Set<Node> {
   const want = new Set(outputs);
   const keep = new Set<Node>();
   for (let i = nodes.length - 1; i >= 0; i--) {
