@@ -9,22 +9,8 @@ import { attr } from '../graph-def.js';
 import { binary, heldAxis, toCl, toIr, unsupported, type EmitContext, type Translate } from '../emit.js';
 import { padSpatial } from './convolution.js';
 import { oneD } from './one-d.js';
-
-interface PoolWindow {
-  mode: 'max' | 'avg';
-  kernel: number[];
-  stride: number[];
-  pad_begin: number[];
-  pad_end: number[];
-  rounding: Rounding;
-  count_include_pad: boolean;
-}
-
-function counted(o: number, n: number, k: number, s: number, pb: number, pe: number, includePad: boolean): number {
-  const start = o * s;
-  const [lo, hi] = includePad ? [0, n + pb + pe] : [pb, pb + n];
-  return Math.min(start + k, hi) - Math.max(start, lo);
-}
+// The window geometry and Caffe's divisor are the lowering's, so the export cannot drift from it.
+import { counted, type PoolWindow } from '../../tfjs/ops/pooling.js';
 
 function poolOp(ctx: EmitContext, mode: 'max' | 'avg', x: string, kernel: number[], stride: number[]): string {
   return ctx.g.op(ctx.scope, mode === 'max' ? 'MaxPool' : 'AvgPool', [x], {

@@ -24,7 +24,7 @@ export interface PoolWindow {
 }
 
 /** How many positions of window o along one axis the divisor counts. */
-function counted(o: number, n: number, k: number, s: number, pb: number, pe: number, includePad: boolean): number {
+export function counted(o: number, n: number, k: number, s: number, pb: number, pe: number, includePad: boolean): number {
   const start = o * s;
   const [lo, hi] = includePad ? [0, n + pb + pe] : [pb, pb + n];
   return Math.min(start + k, hi) - Math.max(start, lo);
