@@ -28,7 +28,8 @@ function referenceCnn(tf, batch) {
     if (training) h = tf.dropout(h, 0.5);
     return tf.fused.matMul({ a: h, b: p.w4, bias: p.b4 });
   };
-  return { inputShape: [batch, 32, 32, 3], classes: 10, forward };
+  const params = Object.entries(p).map(([name, variable]) => ({ node: 'cnn', name, variable, trainable: true, lr_mult: 1, decay_mult: 1 }));
+  return { inputShape: [batch, 32, 32, 3], classes: 10, forward, params };
 }
 
 async function loweredSpec(tf, file, batch, size) {
@@ -44,10 +45,11 @@ async function loweredSpec(tf, file, batch, size) {
   const [inName] = lowered.inputs;
   const [outName] = lowered.outputs;
   const forward = (x, training) => lowered.forward({ [inName]: x }, training ? 'train' : 'inference', { outputs: [outName] })[outName];
-  return { inputShape: [batch, 3, size, size], classes: 1000, forward, variables: lowered.params };
+  const params = [...lowered.params.entries()].filter((q) => q.trainable);
+  return { inputShape: [batch, 3, size, size], classes: 1000, forward, params };
 }
 
-/** A model with ready-made training (SGD, momentum 0.9) and inference steps on fixed data. */
+/** A model with ready-made training (nnspec's Optimizer: SGD, momentum 0.9) and inference steps on fixed data. */
 export async function buildModel(tf, name, batchArg) {
   const spec = MODELS[name];
   if (!spec) throw new Error(`unknown model ${name} (known: ${Object.keys(MODELS).join(', ')})`);
@@ -55,12 +57,19 @@ export async function buildModel(tf, name, batchArg) {
   const m = name === 'cnn' ? referenceCnn(tf, batch) : await loweredSpec(tf, 'specs/alexnet.nnspec', batch, spec.size);
   const x = tf.randomNormal(m.inputShape, 0, 1, 'float32', 2);
   const labels = tf.oneHot(tf.randomUniform([batch], 0, m.classes, 'int32', 3), m.classes);
-  const sgd = tf.train.momentum(0.01, 0.9);
+  // nnspec's own optimizer, as `nnspec train` runs it: SGD, momentum 0.9 in PyTorch's
+  // convention (v ← 0.9v + g, w ← w − lr·v), like the torch twin's torch.optim.SGD.
+  const { Optimizer } = await import(join(ROOT, 'dist/train/optimizer.js'));
+  const solver = { type: 'sgd', base_lr: 0.01, momentum: 0.9, momentum_convention: 'pytorch', beta2: 0.999, eps: 1e-8, rms_decay: 0.99 };
+  const optimizer = new Optimizer(tf, solver, { l2: 0, l1: 0 }, m.params, null);
+  const variables = optimizer.variables();
   const steps = () => ({
     trainStep: () => {
-      const loss = sgd.minimize(() => tf.losses.softmaxCrossEntropy(labels, m.forward(x, true)), true);
-      loss.dataSync();
-      loss.dispose();
+      const { value, grads } = tf.variableGrads(() => tf.losses.softmaxCrossEntropy(labels, m.forward(x, true)), variables);
+      optimizer.step(grads, 0.01);
+      tf.dispose(grads);
+      value.dataSync();
+      value.dispose();
     },
     inferStep: () => tf.tidy(() => m.forward(x, false).dataSync()),
   });

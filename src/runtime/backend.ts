@@ -4,6 +4,7 @@
 // absent or its native binding does not load.
 import os from 'node:os';
 import type { Tf } from './tf.js';
+import { loadNative, registerNativeKernels } from './native.js';
 import { registerWasmGradientKernels } from './wasm-gradient-kernels.js';
 import { initWasm } from './wasm-threads.js';
 
@@ -23,6 +24,8 @@ export interface SelectedBackend {
   threads: number;
   /** wasm only: whether the SIMD build runs. */
   simd?: boolean;
+  /** wasm only: the native kernels that run convolutions and products (see native.ts), or why none do. */
+  native?: { summary: string } | { why: string };
   /** Why the backends before it in the order were skipped, or why threads fell back. */
   why?: string;
 }
@@ -114,18 +117,23 @@ async function startOne(name: BackendName, request: BackendRequest, skipped: str
   const wanted = request.threads ?? defaultThreads();
   const threads = await initWasm(tf, wanted);
   registerWasmGradientKernels(tf);
+  const load = loadNative(threads);
+  if (load.native) registerNativeKernels(tf, load.native);
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) as boolean;
   const notes = [why(), threads < wanted ? `asked for ${wanted} wasm threads, got ${threads}` : undefined].filter(Boolean);
-  return withWhy({ tf, name, threads, simd }, notes.length ? notes.join('; ') : undefined);
+  const native = load.native ? { summary: load.summary } : { why: load.why };
+  return withWhy({ tf, name, threads, simd, native }, notes.length ? notes.join('; ') : undefined);
 }
 
 function withWhy(b: SelectedBackend, why: string | undefined): SelectedBackend {
   return why ? { ...b, why } : b;
 }
 
-/** e.g. `tfjs backend: wasm (2 threads, SIMD)`. */
+/** e.g. `tfjs backend: wasm (2 threads, SIMD; native kernels: OpenBLAS 0.3.21 SkylakeX, 2 threads)`. */
 export function describeBackend(b: SelectedBackend): string {
   const parts = [`${b.threads} thread${b.threads === 1 ? '' : 's'}`];
   if (b.name === 'wasm') parts.push(b.simd ? 'SIMD' : 'no SIMD');
-  return `tfjs backend: ${b.name} (${parts.join(', ')})`;
+  let text = parts.join(', ');
+  if (b.native) text += `; ${'summary' in b.native ? b.native.summary : `no native kernels: ${b.native.why}`}`;
+  return `tfjs backend: ${b.name} (${text})`;
 }

@@ -6,16 +6,18 @@
 // of the normalised values (and of every gradient through them): on mobilenet_v2 it put
 // tfjs-wasm's gradients 1e-2 away from float64 where tfjs-cpu and PyTorch were 1e-4.
 
+export interface ReductionRun {
+  size: number;
+  reduced: boolean;
+}
+
 /**
- * Reduces `x` (row-major, `shape`) over `axes` into `out`, summing in float64 and dividing
- * by the count when `mean`. `out` holds the kept axes in order (keepDims does not change
- * the layout). Axes are grouped into runs of kept and reduced ones, so the inner loop runs
- * along the longest contiguous stretch.
+ * Runs of adjacent axes that are all kept or all reduced (size-1 axes dropped), outermost
+ * first, and how many values each output sums.
  */
-export function reduceInto(out: Float32Array, x: ArrayLike<number>, shape: readonly number[], axes: readonly number[], mean: boolean): void {
+export function reductionRuns(shape: readonly number[], axes: readonly number[]): { runs: ReductionRun[]; count: number } {
   const reduced = new Set(axes);
-  // Runs of adjacent axes that are all kept or all reduced, size-1 axes dropped.
-  const runs: { size: number; reduced: boolean }[] = [];
+  const runs: ReductionRun[] = [];
   shape.forEach((d, i) => {
     if (d === 1) return;
     const r = reduced.has(i);
@@ -23,8 +25,19 @@ export function reduceInto(out: Float32Array, x: ArrayLike<number>, shape: reado
     if (last && last.reduced === r) last.size *= d;
     else runs.push({ size: d, reduced: r });
   });
-  const total = shape.reduce((p, d) => p * d, 1);
   const count = shape.reduce((p, d, i) => (reduced.has(i) ? p * d : p), 1);
+  return { runs, count };
+}
+
+/**
+ * Reduces `x` (row-major, `shape`) over `axes` into `out`, summing in float64 and dividing
+ * by the count when `mean`. `out` holds the kept axes in order (keepDims does not change
+ * the layout). Axes are grouped into runs of kept and reduced ones, so the inner loop runs
+ * along the longest contiguous stretch.
+ */
+export function reduceInto(out: Float32Array, x: ArrayLike<number>, shape: readonly number[], axes: readonly number[], mean: boolean): void {
+  const { runs, count } = reductionRuns(shape, axes);
+  const total = shape.reduce((p, d) => p * d, 1);
   const acc = new Float64Array(out.length);
   if (total > 0) {
     const inner = runs.pop() ?? { size: 1, reduced: false };

@@ -14,6 +14,7 @@
 import type { StoredParam } from '../backends/tfjs/params.js';
 import type { Tensor, Tf, Variable } from '../backends/tfjs/types.js';
 import type { TrainConfig } from '../ir/train.js';
+import { SGD_STEP_KERNEL } from '../runtime/native.js';
 
 type Solver = TrainConfig['solver'];
 
@@ -55,6 +56,14 @@ export class Optimizer {
     }));
   }
 
+  private fused: boolean | undefined;
+
+  /** Whether the backend runs nnspec's one-pass SGD update (the native kernels register it). */
+  private fusedSgd(): boolean {
+    this.fused ??= this.tf.getKernel(SGD_STEP_KERNEL, this.tf.getBackend()) !== undefined && process.env['NNSPEC_FUSED_SGD'] !== '0';
+    return this.fused;
+  }
+
   /** The variables it updates, for tf.variableGrads. */
   variables(): Variable[] {
     return this.slots.map((s) => s.param.variable);
@@ -75,7 +84,8 @@ export class Optimizer {
       for (const slot of this.slots) {
         const raw = grads[slot.param.variable.name];
         if (!raw) continue;
-        this.update(slot, tf.mul(raw, scale), lr * slot.param.lr_mult);
+        // Multiplying by 1 changes no value; skipping it saves a pass over every gradient.
+        this.update(slot, scale === 1 ? raw : tf.mul(raw, scale), lr * slot.param.lr_mult);
       }
     });
   }
@@ -86,6 +96,15 @@ export class Optimizer {
     const w = slot.param.variable;
     const dm = slot.param.decay_mult;
     const decoupled = solver.type === 'adamw';
+    if ((solver.type === 'sgd' || solver.type === 'nesterov') && !(regularization.l1 > 0 && dm !== 0) && this.fusedSgd()) {
+      const l2 = regularization.l2 > 0 && dm !== 0 ? regularization.l2 * dm : 0;
+      const mu = solver.momentum;
+      const params = Float32Array.from([l2, mu, 1 + mu, rate, solver.momentum_convention === 'caffe' ? 1 : 0, solver.type === 'nesterov' ? 1 : 0]);
+      const [v, next] = tf.engine().runKernel(SGD_STEP_KERNEL, { w, v: slot.a, g: gradient }, { params } as never) as unknown as Tensor[];
+      slot.a.assign(v!);
+      w.assign(next!);
+      return;
+    }
     let g = gradient;
     if (regularization.l2 > 0 && dm !== 0 && !decoupled) g = tf.add(g, tf.mul(w, regularization.l2 * dm));
     if (regularization.l1 > 0 && dm !== 0) g = tf.add(g, tf.mul(tf.sign(w), regularization.l1 * dm));

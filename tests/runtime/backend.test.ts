@@ -21,7 +21,7 @@ const HAS_NODE = installed('@tensorflow/tfjs-node');
 const HAS_NODE_GPU = installed('@tensorflow/tfjs-node-gpu');
 
 /** Runs selectBackend in a child process (from the built dist/) and returns its JSON. */
-function select(request: object, extra = ''): { ok: boolean; out: Record<string, unknown>; stderr: string } {
+function select(request: object, extra = '', env: Record<string, string> = {}): { ok: boolean; out: Record<string, unknown>; stderr: string } {
   const script = `
     const { selectBackend, describeBackend } = await import(${JSON.stringify(join(ROOT, 'dist/runtime/backend.js'))});
     try {
@@ -32,7 +32,7 @@ function select(request: object, extra = ''): { ok: boolean; out: Record<string,
     } catch (e) {
       console.log(JSON.stringify({ error: e.message, kind: e.constructor.name }));
     }`;
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   const last = r.stdout.trim().split('\n').pop() ?? '{}';
   return { ok: r.status === 0, out: JSON.parse(last) as Record<string, unknown>, stderr: r.stderr };
 }
@@ -44,7 +44,7 @@ describe('selectBackend', () => {
     expect(out['name']).toBe('wasm');
     expect(out['why']).toContain('@tensorflow/tfjs-node-gpu is not installed');
     expect(out['why']).toContain('@tensorflow/tfjs-node is not installed');
-    expect(out['line']).toMatch(/^tfjs backend: wasm \(1 thread, (SIMD|no SIMD)\)$/);
+    expect(out['line']).toMatch(/^tfjs backend: wasm \(1 thread, (SIMD|no SIMD); (native kernels: OpenBLAS .+, 1 thread|no native kernels: .+)\)$/);
   });
 
   it.skipIf(HAS_NODE)('--backend node fails with the reason when tfjs-node is absent', () => {
@@ -67,7 +67,8 @@ describe('selectBackend', () => {
 
   it('threaded wasm starts two XNNPACK threads in worker_threads, computes correctly, and the process exits', () => {
     // Runs a matMul big enough for XNNPACK to split across the pool, then checks the result
-    // against plain JS and that emscripten started pthread workers.
+    // against plain JS and that emscripten started pthread workers. Native kernels off: the
+    // product must run on wasm itself.
     const extra = `
       const tf = b.tf;
       const n = 96;
@@ -81,10 +82,10 @@ describe('selectBackend', () => {
       out.maxErr = err;
       out.workers = tf.backend().wasm.PThread.runningWorkers.length;`;
     const started = Date.now();
-    const { ok, out, stderr } = select({ backend: 'wasm', threads: 2 }, extra);
+    const { ok, out, stderr } = select({ backend: 'wasm', threads: 2 }, extra, { NNSPEC_NATIVE: '0' });
     expect(stderr).not.toMatch(/worker sent an error|Error/);
     expect(ok).toBe(true);
-    expect(out['line']).toBe('tfjs backend: wasm (2 threads, SIMD)');
+    expect(out['line']).toBe('tfjs backend: wasm (2 threads, SIMD; no native kernels: NNSPEC_NATIVE=0)');
     expect(out['threads']).toBe(2);
     // XNNPACK's pool keeps the calling thread plus (threads - 1) workers.
     expect(out['workers']).toBeGreaterThanOrEqual(1);
