@@ -21,6 +21,11 @@ import { parseArgs } from 'node:util';
 import { MODELS } from './models.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// PyTorch's OpenBLAS (its dense layers) gets the kernels nnspec's gets: on a VM reporting a
+// generic CPU model OpenBLAS would pick its SSE3 ones (see src/runtime/native.ts).
+const { openBlasCore } = await import(join(ROOT, 'dist/runtime/native.js'));
+const OPENBLAS_CORE = process.env.OPENBLAS_CORETYPE ?? openBlasCore();
+const CHILD_ENV = { ...process.env, ...(OPENBLAS_CORE ? { OPENBLAS_CORETYPE: OPENBLAS_CORE } : {}) };
 const { values: opt } = parseArgs({
   options: {
     models: { type: 'string', default: 'cnn,alexnet' },
@@ -62,14 +67,14 @@ function run(engine, model, mode) {
   const [cmd, args] = engine.kind === 'torch'
     ? ['/usr/bin/python3', [join(ROOT, 'bench/train/torch_models.py'), model, mode, String(steps), String(MODELS[model].batch), String(torchThreads)]]
     : [process.execPath, [join(ROOT, 'bench/train/tfjs_worker.mjs'), model, mode, String(steps), String(engine.threads), opt.backend, ...(engine.runtime ? [engine.runtime] : [])]];
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: CHILD_ENV });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3));
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`load average at start: ${load()}`);
+console.log(`load average at start: ${load()}; OPENBLAS_CORETYPE for both engines: ${OPENBLAS_CORE ?? "(OpenBLAS decides)"}`);
 const results = [];
 for (let r = 0; r < rounds; r++) {
   const jobs = [];

@@ -53,19 +53,27 @@ export function nativeAddonPath(): string {
  * generic model ("Intel Xeon Processor") its dynamic dispatch falls back to Prescott (SSE3),
  * 4–5× slower than the AVX2/AVX-512 kernels the CPU runs. The CPU's feature flags say
  * which it can run; the choice must be in the environment before the library loads.
+ * bench/train gives PyTorch's OpenBLAS the same choice.
  */
-function chooseOpenBlasCore(): void {
-  if (process.env['OPENBLAS_CORETYPE'] || process.platform !== 'linux') return;
+export function openBlasCore(): string | undefined {
+  if (process.platform !== 'linux') return undefined;
   let flags: Set<string>;
   try {
     const line = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (!line) return;
+    if (!line) return undefined;
     flags = new Set(line[1]!.trim().split(/\s+/));
   } catch {
-    return;
+    return undefined;
   }
-  if (['avx512f', 'avx512bw', 'avx512dq', 'avx512vl', 'avx512cd'].every((f) => flags.has(f))) process.env['OPENBLAS_CORETYPE'] = 'SkylakeX';
-  else if (['avx2', 'fma'].every((f) => flags.has(f))) process.env['OPENBLAS_CORETYPE'] = 'Haswell';
+  if (['avx512f', 'avx512bw', 'avx512dq', 'avx512vl', 'avx512cd'].every((f) => flags.has(f))) return 'SkylakeX';
+  if (['avx2', 'fma'].every((f) => flags.has(f))) return 'Haswell';
+  return undefined;
+}
+
+function chooseOpenBlasCore(): void {
+  if (process.env['OPENBLAS_CORETYPE']) return;
+  const core = openBlasCore();
+  if (core) process.env['OPENBLAS_CORETYPE'] = core;
 }
 
 let loaded: NativeLoad | undefined;

@@ -112,11 +112,11 @@ for (const [k, strides, dilations] of [
   [[5, 5], [1, 1], [1, 1]],
   [[3, 3], [1, 1], [2, 2]],
   [[2, 3], [1, 1], [2, 1]],
-] as [number, number][][]) {
+] as [number, number][][] as [[number, number], [number, number], [number, number]][]) {
   for (const pad of ['valid', 'same', 1, asym] as Pad[]) {
-    if (pad === 'same' && (strides[0]! > 1 || strides[1]! > 1) && (dilations[0]! > 1 || dilations[1]! > 1)) continue;
+    if (pad === 'same' && (strides[0] > 1 || strides[1] > 1) && (dilations[0] > 1 || dilations[1] > 1)) continue;
     // ci 3 takes col2im for the input gradient, ci 20 the transposed convolution.
-    for (const ci of [3, 20]) convCases.push({ n: 2, h: 9, w: 8, ci, co: 7, k: k as [number, number], strides: strides as [number, number], dilations: dilations as [number, number], pad });
+    for (const ci of [3, 20]) convCases.push({ n: 2, h: 9, w: 8, ci, co: 7, k, strides, dilations, pad });
   }
 }
 // Big enough that im2col runs in several chunks (8 MiB of columns each).
@@ -185,8 +185,8 @@ describe.skipIf(!BUILT)(`native kernels equal tfjs-cpu${BUILT ? '' : ' (skipped:
       const { x, filter } = convInputs(c);
       const bias = tf.tensor1d(values(c.co, 4));
       const preluActivationWeights = activation === 'prelu' ? tf.tensor1d(values(c.co, 5)) : undefined;
-      const y = tf.fused.conv2d({ x: x.mul(3), filter, strides: c.strides, pad: c.pad, bias, activation, leakyreluAlpha: 0.3, ...(preluActivationWeights ? { preluActivationWeights } : {}) });
-      const noBias = tf.fused.conv2d({ x: x.mul(3), filter, strides: c.strides, pad: c.pad, activation: activation === 'prelu' ? 'relu' : activation, leakyreluAlpha: 0.3 });
+      const y = tf.fused.conv2d({ x: x.mul(3) as Tensor4D, filter, strides: c.strides, pad: c.pad, bias, activation, leakyreluAlpha: 0.3, ...(preluActivationWeights ? { preluActivationWeights } : {}) });
+      const noBias = tf.fused.conv2d({ x: x.mul(3) as Tensor4D, filter, strides: c.strides, pad: c.pad, activation: activation === 'prelu' ? 'relu' : activation, leakyreluAlpha: 0.3 });
       return [y, noBias];
     });
   });
@@ -227,7 +227,7 @@ describe.skipIf(!BUILT)(`native kernels equal tfjs-cpu${BUILT ? '' : ' (skipped:
       const x = tf.tensor4d(values(2 * 5 * 4 * 11, 11), [2, 5, 4, 11]).mul(4);
       const [y, dx] = (() => {
         const f = (t: Tensor) => tf.localResponseNormalization(t as Tensor4D, depthRadius, bias, alpha, beta).mul(tf.tensor4d(values(2 * 5 * 4 * 11, 12), [2, 5, 4, 11])).sum();
-        return [tf.localResponseNormalization(x, depthRadius, bias, alpha, beta), tf.grad(f)(x)];
+        return [tf.localResponseNormalization(x as Tensor4D, depthRadius, bias, alpha, beta), tf.grad(f)(x)];
       })();
       return [y!, dx!];
     }, 1e-6);

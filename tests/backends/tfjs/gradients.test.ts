@@ -168,6 +168,35 @@ function bnNet(): BackendInput {
 }
 const BN_NET = 'BatchNorm, depthwise and grouped convolution, residual sum';
 
+/** Dilated convolutions, whose gradients tfjs refuses: the lowering carries its own. */
+function dilatedNet(): BackendInput {
+  const conv = (num_output: number, groups: number, stride: number, dilation: number, pad: [number, number], bias = true): AttrsOf<'conv'> => ({
+    num_output,
+    kernel: [3, 3],
+    stride: [stride, stride],
+    dilation: [dilation, dilation],
+    pad_begin: [pad[0], pad[0]],
+    pad_end: [pad[1], pad[1]],
+    groups,
+    bias,
+    axis: 1,
+  });
+  return graphInput({ x: [2, 3, 17, 17] }, [
+    layer({ op: 'conv', name: 'plain', inputs: ['x'], attrs: conv(8, 1, 1, 2, [2, 2]) }),
+    layer({ op: 'relu', name: 'plain_relu', inputs: ['plain'], attrs: { negative_slope: 0 } }),
+    layer({ op: 'conv', name: 'strided', inputs: ['plain_relu'], attrs: conv(8, 1, 2, 2, [1, 2]) }),
+    layer({ op: 'tanh', name: 'strided_tanh', inputs: ['strided'], attrs: {} }),
+    layer({ op: 'conv', name: 'depthwise', inputs: ['strided_tanh'], attrs: conv(8, 8, 1, 3, [3, 3], false) }),
+    layer({ op: 'conv', name: 'grouped', inputs: ['depthwise'], attrs: conv(6, 2, 1, 2, [0, 1]) }),
+    layer({ op: 'global_pool', name: 'gap', inputs: ['grouped'], attrs: { mode: 'avg' } }),
+    layer({ op: 'linear', name: 'fc', inputs: ['gap'], attrs: { num_output: 5, axis: 1, bias: true, transpose: false, weight_drop_prob: 0 } }),
+  ]);
+}
+const DILATED_NET = 'dilated convolutions: plain, strided, depthwise, grouped';
+/** The same on tfjs-cpu, whose gradient kernels ignore dilations: the lowering's other route. */
+const DILATED_NET_CPU = `${DILATED_NET} (tfjs-cpu: through the zero-dilated filter)`;
+CPU_NETS.add(DILATED_NET_CPU);
+
 const SPECS: NetCase[] = specFiles().map((id) => ({ id, path: join(ROOT, id) }));
 
 type GradResult = { rel: number[]; max_abs: number[]; torch_rel: number[]; keys: string[] } | { error: string };
@@ -326,6 +355,8 @@ beforeAll(async () => {
   if (backend === 'wasm') registerWasmGradientKernels(TF as unknown as RuntimeTf);
   for (const c of RUN) await build(c.id, c);
   await build(BN_NET, bnNet());
+  await build(DILATED_NET, dilatedNet());
+  await build(DILATED_NET_CPU, dilatedNet());
   const r = await runCompare(jobs, 900_000);
   if (r.ok) results = r.data as unknown as Record<string, GradResult>;
   else {
@@ -403,6 +434,8 @@ describe.skipIf(!HAS_CORPUS)('corpus nets neither backend pair can compare: the 
 });
 
 it(`training-mode gradients: ${BN_NET}`, () => check(BN_NET));
+it(`training-mode gradients: ${DILATED_NET}`, () => check(DILATED_NET));
+it(`training-mode gradients: ${DILATED_NET_CPU}`, () => check(DILATED_NET_CPU));
 
 it('says why the comparison was skipped, if it was', () => {
   if (!results) expect(skipReason).not.toBe('');

@@ -13,6 +13,9 @@ import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-core/dist/register_all_gradients.js';
 import '@tensorflow/tfjs-backend-wasm';
 import type { Tf } from '../../../src/backends/tfjs/index.js';
+import { loadNative, registerNativeKernels } from '../../../src/runtime/native.js';
+import type { Tf as RuntimeTf } from '../../../src/runtime/tf.js';
+import { registerWasmGradientKernels } from '../../../src/runtime/wasm-gradient-kernels.js';
 import { PYTHON } from '../../verify/torch.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -26,8 +29,18 @@ process.once('exit', removeTempFiles);
 export const TF = tf as unknown as Tf;
 let counter = 0;
 
+/**
+ * Switches backend. wasm gets the kernels nnspec's runtime gives it (selectBackend does the
+ * same): the gradient kernels it lacks and, when built, the native ones (NNSPEC_NATIVE=0:
+ * wasm's own), so these tests check what `nnspec train` runs.
+ */
 export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`the tfjs ${name} backend did not start`);
+  if (name === 'wasm') {
+    registerWasmGradientKernels(tf as unknown as RuntimeTf);
+    const load = loadNative(1);
+    if (load.native) registerNativeKernels(tf as unknown as RuntimeTf, load.native);
+  }
 }
 
 export type FilePair = [string, number[]];

@@ -3,7 +3,8 @@
  * convolution (groups = input channels) or split → conv → concat; explicit (possibly
  * asymmetric) padding goes to the convolution itself (XNNPACK pads inside the kernel, where a
  * tf.pad would copy the input forward and slice the gradient back); tfjs refuses strides and
- * dilations both above 1, so those run at stride 1 and are subsampled.
+ * dilations both above 1, so those run at stride 1 and are subsampled, and it has no gradient
+ * for dilated convolutions, so those carry their own (dilatedConv).
  */
 import type * as TF from '@tensorflow/tfjs-core';
 import { cl, clValue } from '../layout.js';
@@ -12,6 +13,7 @@ import { oneD } from './one-d.js';
 
 type T4 = TF.Tensor4D;
 type Pair = [number, number];
+type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
 
 const pair = (v: number[]): Pair => [v[0]!, v[1]!];
 
@@ -28,13 +30,87 @@ export function padSpatial(tf: Tf, x: T4, begin: number[], end: number[], value 
   return tf.pad(x, [[0, 0], [begin[0]!, end[0]!], [begin[1]!, end[1]!], [0, 0]], value);
 }
 
-/** Keeps every `stride`-th row and column (for strided dilated convolutions). */
+/**
+ * Keeps every `stride`-th row and column (for strided dilated convolutions), as pad +
+ * reshape + slice: tfjs has no gradient for StridedSlice.
+ */
 function subsample(tf: Tf, y: T4, stride: Pair): T4 {
   if (stride[0] === 1 && stride[1] === 1) return y;
-  return tf.stridedSlice(y, [0, 0, 0, 0], y.shape, [1, stride[0], stride[1], 1]) as T4;
+  const [n, h, w, c] = y.shape;
+  const rows = Math.ceil(h / stride[0]);
+  const cols = Math.ceil(w / stride[1]);
+  return tf
+    .pad(y, [[0, 0], [0, rows * stride[0] - h], [0, cols * stride[1] - w], [0, 0]])
+    .reshape([n, rows, stride[0], cols, stride[1] * c])
+    .slice([0, 0, 0, 0, 0], [n, rows, 1, cols, c])
+    .reshape([n, rows, cols, c]);
 }
 
-type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]];
+/** The filter a dilated convolution applies: `d − 1` zeros between neighbouring taps. */
+function dilateFilter(f: T4, [dh, dw]: Pair): T4 {
+  const [kh, kw, ci, co] = f.shape;
+  return f
+    .reshape([kh, 1, kw, 1, ci, co])
+    .pad([[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]])
+    .reshape([kh * dh, kw * dw, ci, co])
+    .slice([0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]) as T4;
+}
+
+/** The taps of a dilated filter's gradient that belong to the filter (the inverse of dilateFilter). */
+function undilateFilter(g: T4, [dh, dw]: Pair, [kh, kw]: Pair): T4 {
+  const [eh, ew, ci, co] = g.shape;
+  return g
+    .pad([[0, kh * dh - eh], [0, kw * dw - ew], [0, 0], [0, 0]])
+    .reshape([kh, dh, kw, dw, ci, co])
+    .slice([0, 0, 0, 0, 0, 0], [kh, 1, kw, 1, ci, co])
+    .reshape([kh, kw, ci, co]);
+}
+
+/** Whether the backend's gradient kernels are nnspec's, which take dilations (tfjs-cpu's ignore them). */
+function dilationAwareGradients(tf: Tf, depthwise: boolean): boolean {
+  if (tf.getBackend() !== 'wasm') return false;
+  const names = depthwise ? ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter'] : ['Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+  return names.every((k) => (tf.getKernel(k, 'wasm') as { nnspec?: boolean } | undefined)?.nnspec === true);
+}
+
+/**
+ * A stride-1 dilated convolution (plain or depthwise) that can be differentiated: tfjs's
+ * gradients of conv2d and depthwiseConv2d refuse dilations above 1. nnspec's wasm gradient
+ * kernels take the dilation directly; on other backends the gradients are those of the
+ * undilated convolution with the zero-dilated filter, whose filter gradient keeps the taps
+ * that exist (d² more work in the backward pass only).
+ */
+function dilatedConv(tf: Tf, x: T4, filter: T4, pad: ExplicitPad | 'valid', dilation: Pair, depthwise: boolean): T4 {
+  const [input, back] = depthwise
+    ? ['DepthwiseConv2dNativeBackpropInput', 'DepthwiseConv2dNativeBackpropFilter']
+    : ['Conv2DBackpropInput', 'Conv2DBackpropFilter'];
+  const forward = (a: T4, f: T4) => (depthwise ? tf.depthwiseConv2d(a, f, 1, pad, 'NHWC', dilation) : tf.conv2d(a, f, 1, pad, 'NHWC', dilation));
+  const op = tf.customGrad(((a: T4, f: T4, save: TF.GradSaveFunc) => {
+    save([a, f]);
+    return {
+      value: forward(a, f),
+      gradFunc: (dy: TF.Tensor, saved: TF.Tensor[]) => {
+        const [xs, fs] = saved as [T4, T4];
+        const attrs = { strides: [1, 1], pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+        const run = (name: string, inputs: Record<string, Tensor>, extra: Record<string, unknown>) =>
+          tf.engine().runKernel(name, inputs as never, { ...attrs, ...extra } as never) as T4;
+        if (dilationAwareGradients(tf, depthwise)) {
+          return [
+            run(input, { dy: dy as T4, filter: fs }, { dilations: dilation, inputShape: xs.shape }),
+            run(back, { x: xs, dy: dy as T4 }, { dilations: dilation, filterShape: fs.shape }),
+          ];
+        }
+        const wide = dilateFilter(fs, dilation);
+        return [
+          run(input, { dy: dy as T4, filter: wide }, { dilations: [1, 1], inputShape: xs.shape }),
+          undilateFilter(run(back, { x: xs, dy: dy as T4 }, { dilations: [1, 1], filterShape: wide.shape }), dilation, [fs.shape[0], fs.shape[1]]),
+        ];
+      },
+    };
+  }) as unknown as Parameters<Tf['customGrad']>[0]);
+  return op(x, filter) as T4;
+}
+
 
 /** tfjs's explicit padding of an NHWC tensor, or 'valid' when there is none. */
 function explicitPad(begin: number[], end: number[]): ExplicitPad | 'valid' {
@@ -55,16 +131,17 @@ export function convNHWC(tf: Tf, x: T4, weight: Tensor, stride: Pair, dilation: 
   const c = x.shape[3];
   const [o, cg] = weight.shape as number[];
   let y: T4;
+  const conv2d = (a: T4, f: T4) => (dilated ? dilatedConv(tf, a, f, pad, dilation, false) : tf.conv2d(a, f, s, pad, 'NHWC'));
   if (groups === 1) {
-    y = tf.conv2d(x, tf.transpose(weight, [2, 3, 1, 0]) as T4, s, pad, 'NHWC', dilation);
+    y = conv2d(x, tf.transpose(weight, [2, 3, 1, 0]) as T4);
   } else if (groups === c && cg === 1) {
     // Output channel c·m + j of a depthwise convolution is group c's j-th: PyTorch's order too.
     const filter = tf.transpose(tf.reshape(weight, [c, o! / c, weight.shape[2]!, weight.shape[3]!]), [2, 3, 0, 1]) as T4;
-    y = tf.depthwiseConv2d(x, filter, s, pad, 'NHWC', dilation);
+    y = dilated ? dilatedConv(tf, x, filter, pad, dilation, true) : tf.depthwiseConv2d(x, filter, s, pad, 'NHWC');
   } else {
     const xs = tf.split(x, groups, 3);
     const ws = tf.split(weight, groups, 0);
-    y = tf.concat(xs.map((xi, i) => tf.conv2d(xi as T4, tf.transpose(ws[i]!, [2, 3, 1, 0]) as T4, s, pad, 'NHWC', dilation) as T4), 3);
+    y = tf.concat(xs.map((xi, i) => conv2d(xi as T4, tf.transpose(ws[i]!, [2, 3, 1, 0]) as T4)), 3);
   }
   return both ? subsample(tf, y, stride) : y;
 }
