@@ -89,7 +89,7 @@ export function loadNative(threads: number): NativeLoad {
     // cores from the wasm threads that run the ops in between.
     process.env['OPENBLAS_THREAD_TIMEOUT'] ??= '4';
     const native = createRequire(import.meta.url)(path) as NativeKernels;
-    native.setThreads(Number(process.env['NNSPEC_NATIVE_THREADS']) || threads);
+    native.setThreads(threads);
     const d = native.describe();
     const version = /OpenBLAS\s+(\S+)/.exec(d.config)?.[1];
     return (loaded = { native, summary: `native kernels: OpenBLAS${version ? ` ${version}` : ''} ${d.core}, ${d.threads} thread${d.threads === 1 ? '' : 's'}` });

@@ -95,10 +95,10 @@ export async function prepareNet(path: string, options: import('../compile.js').
 }
 
 /** Lowers the net with `seed`'s initialisation (and `weights` over it); a lowering error is a TrainSetupError carrying the diagnostics' summary. */
-export async function lowerNet(tf: Tf, net: PreparedNet, seed: number, weights?: IrWeights): Promise<LoweredModel> {
+export async function lowerNet(tf: Tf, net: PreparedNet, seed: number, weights?: IrWeights, firstDraw = 0): Promise<LoweredModel> {
   const { lowerToTfjs } = await import('../backends/tfjs/index.js');
   const before = net.diagnostics.errorCount;
-  const lowered = lowerToTfjs(tf, net.input, { seed, ...(weights ? { weights } : {}) });
+  const lowered = lowerToTfjs(tf, net.input, { seed, firstDraw, ...(weights ? { weights } : {}) });
   if (!lowered || net.diagnostics.errorCount > before) {
     lowered?.dispose();
     const first = net.diagnostics.items.find((d) => d.severity === 'error');
@@ -112,8 +112,7 @@ export async function runTraining(run: TrainRun, keep = false): Promise<TrainRes
   const { tf, net, config, seed } = run;
   const data = await import('../data/index.js');
   const { Trainer, DivergenceError, ResumeError, wire, updatesPerEpoch } = await import('./loop.js');
-  const draws = seededDraws(tf, run.resume?.draws ?? 0);
-  const lowered = await lowerNet(draws.tf, net, seed, run.resume ? undefined : run.weights);
+  const lowered = await lowerNet(tf, net, seed, run.resume ? undefined : run.weights, run.resume?.draws ?? 0);
   if (run.resume) {
     const { checkpointMismatch } = await import('./checkpoint.js');
     const why = checkpointMismatch(run.resume, lowered.params.toIrWeights());
@@ -123,7 +122,6 @@ export async function runTraining(run: TrainRun, keep = false): Promise<TrainRes
     }
     lowered.params.load(run.resume.weights);
   }
-  draws.start();
   let kept = false;
   const pipeOptions = { ...net.modelData, seed };
   const trainLoader = new data.BatchLoader(await data.DataPipeline.create(run.train, pipeOptions), { batchSize: run.batchSize, seed, mode: 'train', ...(run.workers ? { workers: run.workers } : {}) });
@@ -160,7 +158,7 @@ export async function runTraining(run: TrainRun, keep = false): Promise<TrainRes
                 writeCheckpoint(run.checkpoint!.dir, {
                   settings: { ...run.checkpoint!.settings, totalIters },
                   state: event.state,
-                  draws: draws.count,
+                  draws: lowered.draws(),
                   weights,
                   optimizer: event.optimizer,
                   best: event.best ? { weights: event.best.weights, iteration: event.best.iteration } : null,
@@ -220,31 +218,6 @@ export async function predictDataset(tf: Tf, net: PreparedNet, weights: IrWeight
     lowered.dispose();
   }
   return { probabilities, labels, numClasses: c };
-}
-
-/**
- * The lowering seeds each dropout mask with its seed and a count of masks drawn so far, which
- * starts at 0 in every lowered model. A resumed run continues that count: this wrapper of the tf
- * namespace adds the draws made before to each seeded randomUniform once training starts (the
- * fillers' draws during lowering are left alone) and counts them for the next checkpoint.
- */
-function seededDraws(tf: Tf, before: number): { tf: Tf; start(): void; readonly count: number } {
-  let active = false;
-  let count = before;
-  const wrapped = Object.create(tf) as Tf;
-  const randomUniform: Tf['randomUniform'] = (shape, minval, maxval, dtype, seed) => {
-    if (!active || seed === undefined) return tf.randomUniform(shape, minval, maxval, dtype, seed);
-    count++;
-    return tf.randomUniform(shape, minval, maxval, dtype, typeof seed === 'number' ? seed + before : seed);
-  };
-  Object.defineProperty(wrapped, 'randomUniform', { value: randomUniform });
-  return {
-    tf: wrapped,
-    start: () => (active = true),
-    get count() {
-      return count;
-    },
-  };
 }
 
 /** [C, H, W] of the first input as analysed, when all three are known. */

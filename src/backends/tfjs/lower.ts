@@ -17,6 +17,8 @@ export interface LowerOptions {
   seed?: number;
   /** Values to load over the initialisation (IR layout, as bindCaffeWeights gives); a blob of another shape is a lower/weights-shape error and keeps its initial value. */
   weights?: IrWeights;
+  /** Random masks (dropout, DropConnect, stochastic depth) drawn by an earlier run of this model: a resumed run continues their sequence (default 0). */
+  firstDraw?: number;
 }
 
 export interface ForwardOptions {
@@ -40,6 +42,8 @@ export interface LoweredModel {
   losses: LossTerm[];
   params: ParamStore;
   forward(inputs: Record<string, Tensor>, mode: Mode, options?: ForwardOptions): Record<string, Tensor>;
+  /** Random masks drawn so far, firstDraw included (what a checkpoint keeps to resume the sequence). */
+  draws(): number;
   dispose(): void;
 }
 
@@ -126,7 +130,7 @@ export function lowerToTfjs(tf: Tf, input: BackendInput, options: LowerOptions =
   }
 
   const { inputs, outputs, losses } = modelInterface(nodes);
-  let draws = 0;
+  let draws = options.firstDraw ?? 0;
   const baseSeed = options.seed ?? 0;
 
   const forward = (given: Record<string, Tensor>, mode: Mode, forwardOptions: ForwardOptions = {}): Record<string, Tensor> => {
@@ -178,5 +182,5 @@ export function lowerToTfjs(tf: Tf, input: BackendInput, options: LowerOptions =
     });
   };
 
-  return { inputs, outputs, losses, params, forward, dispose: () => params.dispose() };
+  return { inputs, outputs, losses, params, forward, draws: () => draws, dispose: () => params.dispose() };
 }

@@ -125,8 +125,6 @@ const SLOW_NETS = new Set<string>([
   'BVLC__caffe/bvlc_reference_caffenet__deploy.prototxt',
   'BVLC__caffe/bvlc_reference_caffenet__train_val.prototxt',
   'BVLC__caffe/bvlc_googlenet__deploy.prototxt',
-  // On wasm inception_3b_5x5.weight is off by 2.9e-4 where PyTorch float32 is 8.6e-7; not Sum/Mean (still 2.9e-4 with
-  // reduce.ts): delegating wasm kernels to cpu points at one of AvgPool/AvgPoolGrad/Conv2D/Concat/ClipByValue…(sorted names < GatherNd).
   'BVLC__caffe/bvlc_googlenet__train_val.prototxt',
   'BVLC__caffe/bvlc_caffenet_full_conv.prototxt',
   'BVLC__caffe/V1_11a4c16__bvlc_reference_caffenet__deploy.prototxt',
@@ -382,8 +380,15 @@ afterAll(() => {
  * whose backward pass cancels large terms: specs/resnet50 in eval mode on the same weights is
  * ~1e-6, in train mode ~1e-2): PyTorch's own float32 gradient misses the float64 one by more
  * than TOLERANCE. There tfjs is held to what float32 can do: within ROUNDING_FACTOR × PyTorch
- * float32's own error for that parameter. Each such net is named here, and must stay
- * ill-conditioned (PyTorch float32 off by more than TOLERANCE / 2), so the list cannot hide a net.
+ * float32's own error for that parameter, or PyTorch float32's worst error in the net when that
+ * is larger. The second bound is for nets where float32 rounding flips discrete decisions (which
+ * input a max-pool window routes its gradient to, which side of zero a ReLU input falls):
+ * which parameters such a flip reaches is luck, how far it moves them is what float32 shows on
+ * its worst one. GoogLeNet train_val is the case: tfjs-cpu's reference kernels miss float64 by
+ * 1.0e-3 on inception_3a_pool_proj.bias (PyTorch float32: 8.4e-5), wasm with nnspec's kernels
+ * by 1.2e-4 on inception_3b_5x5.weight (PyTorch float32: 6.4e-7), PyTorch float32 itself by
+ * 2.6e-3 on conv1. Each such net is named here, and must stay ill-conditioned (PyTorch float32
+ * off by more than TOLERANCE / 2), so the list cannot hide a net.
  */
 const ILL_CONDITIONED = new Set<string>([
   'specs/torchvision/mobilenet_v2.nnspec', // PyTorch float32: 1.1e-4 (features.7)
@@ -403,7 +408,7 @@ function check(id: string): void {
   if (ILL_CONDITIONED.has(id)) expect(torchWorst, `${id} is listed as ill-conditioned, but PyTorch float32 is this close to float64`).toBeGreaterThan(TOLERANCE / 2);
   else expect(torchWorst, `${id}: PyTorch float32 is this far from float64 (${r.keys[r.torch_rel.indexOf(torchWorst)]}); list the net in ILL_CONDITIONED if that is rounding`).toBeLessThan(TOLERANCE);
   r.rel.forEach((e, i) => {
-    const bound = ILL_CONDITIONED.has(id) ? Math.max(TOLERANCE, ROUNDING_FACTOR * r.torch_rel[i]!) : TOLERANCE;
+    const bound = ILL_CONDITIONED.has(id) ? Math.max(TOLERANCE, ROUNDING_FACTOR * r.torch_rel[i]!, torchWorst) : TOLERANCE;
     expect(e, `${id}: ${r.keys[i]} (max |Δ| ${r.max_abs[i]}, PyTorch float32's own error ${r.torch_rel[i]})`).toBeLessThan(bound);
   });
 }

@@ -4,7 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs-core';
@@ -38,7 +38,7 @@ export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   if (!(await tf.setBackend(name))) throw new Error(`the tfjs ${name} backend did not start`);
   if (name === 'wasm') {
     registerWasmGradientKernels(tf as unknown as RuntimeTf);
-    const load = loadNative(1);
+    const load = loadNative(Math.min(8, availableParallelism()));
     if (load.native) registerNativeKernels(tf as unknown as RuntimeTf, load.native);
   }
 }
