@@ -7,7 +7,7 @@
 import { formatStylish } from '../diagnostics/format.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from './exit-codes.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
-import { guarded, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
+import { guarded, openNetData, startBackend, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface DoctorFlags extends NetFlags {
   data?: string;
@@ -58,12 +58,10 @@ async function doctor(path: string, flags: DoctorFlags, io: DoctorIo): Promise<n
   if (base.iter_size !== 1) throw new UsageError(`iter_size ${base.iter_size} (gradient accumulation) is not supported by nnspec doctor`);
   const seed = seedFlag ?? base.seed ?? 0;
 
-  const { selectBackend, describeBackend } = await import('../runtime/backend.js');
-  const backend = await selectBackend({ ...(flags.backend ? { backend: flags.backend as 'wasm' } : {}), ...(threads ? { threads } : {}) });
-  io.out(describeBackend(backend) + (backend.why ? ` — ${backend.why}` : ''));
+  const { backend, label: backendLabel, line: backendLine } = await startBackend(flags.backend, threads);
+  io.out(backendLine);
   const data = await import('../data/index.js');
-  const dataset = await data.openDataset(flags.data ?? 'synthetic:1000', { shape: net.modelData.inputShape, numClasses: net.numClasses, seed });
-  if (dataset.numClasses > net.numClasses) throw new data.DataError(`the data has ${dataset.numClasses} classes but the net scores ${net.numClasses}`);
+  const dataset = await openNetData(flags.data ?? 'synthetic:1000', net, seed);
   // The gap between training and validation is one of the things the doctor reads: it always holds data out.
   const split = data.splitDataset(dataset, valSplit ?? base.validation?.split ?? 0.2, seed);
   const batchSize = Math.min(batchFlag ?? base.batch_size ?? 32, split.train.size);
@@ -74,7 +72,7 @@ async function doctor(path: string, flags: DoctorFlags, io: DoctorIo): Promise<n
   const { runRecipe } = await import('../recipe/doctor/index.js');
   const findings = await runRecipe(
     { tf: backend.tf, net, base, train: split.train, validation: split.validation, batchSize, seed, budget, progress: io.out },
-    { spec: path, netName, backend: describeBackend(backend) },
+    { spec: path, netName, backend: backendLabel },
   );
   const { terminalVerdict, writeReport } = await import('../recipe/doctor/report.js');
   for (const line of terminalVerdict(findings, { color: useColor(flags, process.stdout) })) io.out(line);

@@ -12,7 +12,7 @@ import { formatStylish } from '../diagnostics/format.js';
 import type { WeightsFormat } from '../weights/load-weights.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
-import { guarded, number, positiveInt, STDIO, type CommandIo } from './model-command.js';
+import { guarded, startBackend, number, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export type { CommandIo };
 
@@ -91,8 +91,7 @@ export async function openNet(path: string, flags: RunNetFlags, io: CommandIo, c
   modelData.inputShape ??= analysedInputShape(input);
   if (!modelData.inputShape) throw new UsageError(`the input shape of '${path}' is not fully known; give it with --input-shape NAME=N,C,H,W`);
 
-  const { selectBackend, describeBackend } = await import('../runtime/backend.js');
-  const selected = await selectBackend({ ...(flags.backend ? { backend: flags.backend as 'wasm' } : {}), ...(threads ? { threads } : {}) });
+  const { backend: selected, line: backendLine } = await startBackend(flags.backend, threads);
   const { tf } = selected;
   const { lowerToTfjs } = await import('../backends/tfjs/index.js');
   const { wire } = await import('../train/loop.js');
@@ -113,7 +112,7 @@ export async function openNet(path: string, flags: RunNetFlags, io: CommandIo, c
     input,
     tf,
     lowered,
-    backendLine: describeBackend(selected) + (selected.why ? ` — ${selected.why}` : ''),
+    backendLine,
     backend: { name: selected.name, threads: selected.threads },
     weightsFormat: loaded.format,
     wiring,

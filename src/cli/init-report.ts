@@ -13,7 +13,7 @@ import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js'
 import { isFsError } from './check.js';
 import { describeFsError } from './inputs.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
-import { guarded, STDIO, type CommandIo } from './model-command.js';
+import { guarded, startBackend, STDIO, type CommandIo } from './model-command.js';
 
 export interface InitReportFlags extends NetFlags {
   batch?: string | number;
@@ -127,9 +127,7 @@ async function produce(path: string, flags: InitReportFlags, io: InitReportIo, h
   const base = prepared.input;
   const seed = seedFlag ?? base.model.train?.seed ?? 0;
 
-  const { selectBackend, describeBackend } = await import('../runtime/backend.js');
-  const backend = await selectBackend({ ...(flags.backend ? { backend: flags.backend as 'wasm' } : {}), ...(threads ? { threads } : {}) });
-  const backendLine = describeBackend(backend) + (backend.why ? ` — ${backend.why}` : '');
+  const { backend, label: backendLabel, line: backendLine } = await startBackend(flags.backend, threads);
   (format === 'json' ? io.err : io.out)(backendLine);
   const { tf } = backend;
   const { lowerToTfjs } = await import('../backends/tfjs/index.js');
@@ -173,7 +171,7 @@ async function produce(path: string, flags: InitReportFlags, io: InitReportIo, h
   }
   report();
 
-  const meta = { spec: path, backend: describeBackend(backend), batch, seed, input: inputLabel };
+  const meta = { spec: path, backend: backendLabel, batch, seed, input: inputLabel };
   if (html) {
     try {
       html.write(recipe.formatHtml(results, meta));

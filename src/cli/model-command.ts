@@ -4,6 +4,8 @@
  * cause — bad flags, unreadable files, bad data, a net that cannot run, a backend that cannot
  * start — into a one-line message and exit code 2 instead of a stack trace.
  */
+import type { PreparedNet } from '../train/session.js';
+import type { SelectedBackend } from '../runtime/backend.js';
 import { EXIT_USAGE, UsageError } from './exit-codes.js';
 import { isFsError } from './check.js';
 import { describeFsError } from './inputs.js';
@@ -29,6 +31,26 @@ export function number(name: string, value: string | number | undefined, check: 
 }
 export const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
 export const positive = (n: number) => Number.isFinite(n) && n > 0;
+
+/**
+ * Starts the TensorFlow.js backend `--backend`/`--threads` ask for (loading tfjs only now) and
+ * returns it with its label (`tfjs backend: …`) and the line to print (the label and why
+ * others were skipped).
+ */
+export async function startBackend(backendFlag: string | undefined, threads: number | undefined): Promise<{ backend: SelectedBackend; label: string; line: string }> {
+  const { selectBackend, describeBackend } = await import('../runtime/backend.js');
+  const backend = await selectBackend({ ...(backendFlag ? { backend: backendFlag as 'wasm' } : {}), ...(threads ? { threads } : {}) });
+  const label = describeBackend(backend);
+  return { backend, label, line: label + (backend.why ? ` — ${backend.why}` : '') };
+}
+
+/** Opens `source` at the net's input shape; data with more classes than the net scores is a DataError. */
+export async function openNetData(source: string, net: PreparedNet, seed: number) {
+  const data = await import('../data/index.js');
+  const dataset = await data.openDataset(source, { shape: net.modelData.inputShape, numClasses: net.numClasses, seed });
+  if (dataset.numClasses > net.numClasses) throw new data.DataError(`the data has ${dataset.numClasses} classes but the net scores ${net.numClasses}`);
+  return dataset;
+}
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 

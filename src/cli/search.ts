@@ -9,7 +9,7 @@ import type { TrainConfig } from '../ir/train.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from './exit-codes.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
 import { JournalMismatchError } from '../recipe/search/journal.js';
-import { guarded, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
+import { guarded, openNetData, startBackend, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface SearchFlags extends NetFlags {
   data?: string;
@@ -94,13 +94,11 @@ async function search(path: string, flags: SearchFlags, io: SearchIo): Promise<n
   const trials = s.trials ?? (s.max_minutes === null && s.method === 'random' ? 10 : null);
   const gridPoints = s.grid_points ?? space.defaultGridPoints(s.params, trials);
 
-  const { selectBackend, describeBackend } = await import('../runtime/backend.js');
-  const backend = await selectBackend({ ...(flags.backend ? { backend: flags.backend as 'wasm' } : {}), ...(threads ? { threads } : {}) });
-  io.out(describeBackend(backend) + (backend.why ? ` — ${backend.why}` : ''));
+  const { backend, label: backendLabel, line: backendLine } = await startBackend(flags.backend, threads);
+  io.out(backendLine);
   const data = await import('../data/index.js');
   const dataLabel = flags.data ?? 'synthetic';
-  const dataset = await data.openDataset(dataLabel, { shape: net.modelData.inputShape, numClasses: net.numClasses, seed });
-  if (dataset.numClasses > net.numClasses) throw new data.DataError(`the data has ${dataset.numClasses} classes but the net scores ${net.numClasses}`);
+  const dataset = await openNetData(dataLabel, net, seed);
   const fraction = valSplit ?? base.validation?.split ?? 0.1;
   const split = data.splitDataset(dataset, fraction, seed);
   const batchSize = batchFlag ?? base.batch_size ?? 64;
@@ -154,7 +152,7 @@ async function search(path: string, flags: SearchFlags, io: SearchIo): Promise<n
     const { writeFileAtomic } = await import('../io/atomic-write.js');
     const { join } = await import('node:path');
     const lengthText = 'iterations' in length ? `${length.iterations} update${length.iterations === 1 ? '' : 's'}` : `${length.epochs} epoch${length.epochs === 1 ? '' : 's'}`;
-    const meta = { spec: path, method: s.method, seed, metric: s.metric!, length: lengthText, backend: describeBackend(backend) };
+    const meta = { spec: path, method: s.method, seed, metric: s.metric!, length: lengthText, backend: backendLabel };
     writeFileAtomic(join(flags.out, 'trials.csv'), rep.trialsCsv(result.trials, s.params));
     writeFileAtomic(join(flags.out, 'trials.json'), rep.trialsJson(result.trials, { ...meta, params: s.params }));
     writeFileAtomic(join(flags.out, 'report.html'), await rep.reportHtml(result.trials, s.params, meta, cov));

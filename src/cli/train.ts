@@ -9,7 +9,7 @@ import type { TrainConfig } from '../ir/train.js';
 import type { Watch } from '../train/loop.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from './exit-codes.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
-import { guarded, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
+import { guarded, openNetData, startBackend, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface TrainFlags extends NetFlags {
   data?: string;
@@ -126,15 +126,13 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
   if (early && !(WATCHABLE as readonly string[]).includes(early.metric)) throw new UsageError(`early_stopping watches '${early.metric}', which nnspec train does not compute (it has ${WATCHABLE.join(', ')})`);
   if (resume && resume.settings.iterSize !== iterSize) throw new UsageError(`--resume continues the run with its own settings: iter_size ${iterSize} differs from the checkpoint's ${resume.settings.iterSize}`);
 
-  const { selectBackend, describeBackend } = await import('../runtime/backend.js');
-  const backend = await selectBackend({ ...(flags.backend ? { backend: flags.backend as 'wasm' } : {}), ...(threads ? { threads } : {}) });
-  io.out(describeBackend(backend) + (backend.why ? ` — ${backend.why}` : ''));
+  const { backend, label: backendLabel, line: backendLine } = await startBackend(flags.backend, threads);
+  io.out(backendLine);
   const { tf } = backend;
   const data = await import('../data/index.js');
   const numClasses = net.numClasses;
   const dataSource = dataFlag ?? 'synthetic';
-  const dataset = await data.openDataset(dataSource, { shape: net.modelData.inputShape, numClasses, seed });
-  if (dataset.numClasses > numClasses) throw new data.DataError(`the data has ${dataset.numClasses} classes but the net scores ${numClasses}`);
+  const dataset = await openNetData(dataSource, net, seed);
   const fraction = valSplit ?? config.validation?.split ?? 0.1;
   const split = fraction > 0 ? data.splitDataset(dataset, fraction, seed) : null;
   const batchSize = batchFlag ?? config.batch_size ?? 64;
@@ -240,7 +238,7 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
     if (outDir) {
       const { writeOutputs, writeCurves } = await import('../train/outputs.js');
       const reported = diagnostics.items.length;
-      const files = writeOutputs(outDir, input, lowered, result.history, { spec: path, backend: describeBackend(backend), seed, stopped, ...(stopped === 'diverged' && result.message ? { message: result.message } : {}) }, result.best);
+      const files = writeOutputs(outDir, input, lowered, result.history, { spec: path, backend: backendLabel, seed, stopped, ...(stopped === 'diverged' && result.message ? { message: result.message } : {}) }, result.best);
       if (result.history.length > 0) files.push(await writeCurves(outDir, result.history));
       const late = diagnostics.items.slice(reported);
       if (late.length > 0) io.err(formatStylish(late, { color: useColor(flags, process.stderr) }));
