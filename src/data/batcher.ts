@@ -78,11 +78,13 @@ export class BatchLoader {
     return this.shuffle ? new Rng(this.seed, STREAM.shuffle, epoch).permutation(n) : Int32Array.from({ length: n }, (_, i) => i);
   }
 
-  async *epoch(epoch = 0): AsyncGenerator<Batch> {
+  /** The batches of an epoch from batch `first` on (a resumed run skips those it consumed, without building them). */
+  async *epoch(epoch = 0, first = 0): AsyncGenerator<Batch> {
+    if (!Number.isInteger(first) || first < 0 || first > this.batchesPerEpoch) throw new RangeError(`epoch(${epoch}, ${first}): the first batch must be 0…${this.batchesPerEpoch}`);
     const order = this.order(epoch);
     const size = this.options.batchSize;
     const pending: Promise<Batch>[] = [];
-    let next = 0;
+    let next = first;
     const fill = () => {
       while (next < this.batchesPerEpoch && pending.length <= this.prefetch) {
         const b = next++;

@@ -257,16 +257,16 @@ export class Trainer {
         firstEpoch = false;
         st.batchInEpoch = skip;
         let segmentStart = performance.now();
-        let b = 0;
+        let b = skip;
         let acc: Record<string, Tensor> | null = null;
         let micro = 0;
         let microLoss = 0;
         let microHits = 0;
         let microSeen = 0;
         let lr = 0;
-        for await (const batch of train.epoch(st.epoch)) {
-          // Resuming inside an epoch: its first batches were consumed before (their randomness is keyed by epoch and position, so the rest is the same).
-          if (b++ < skip) continue;
+        // Resuming inside an epoch starts at its first unconsumed batch (a batch's randomness is keyed by epoch and position, so the rest is the same).
+        for await (const batch of train.epoch(st.epoch, skip)) {
+          b++;
           if (st.iteration >= totalIters) break;
           if (micro === 0) {
             // Let the event loop run (signals such as Ctrl-C arrive there): prefetched batches resolve as microtasks only.

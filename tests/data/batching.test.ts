@@ -56,6 +56,25 @@ describe('batches', () => {
     expect((await collect(dropped, 0)).length).toBe(2);
   });
 
+  it('from batch k on are the epoch\'s batches k… unchanged (augmentation and mixup included), without building the first k', async () => {
+    const ds = new SyntheticDataset({ shape: [3, 12, 12], numClasses: 4, size: 50, seed: 2 });
+    const augmentation = [{ op: 'hflip' as const, p: 0.5 }, { op: 'random_crop' as const, size: [10, 10], padding: 2 }, { op: 'mixup' as const, alpha: 0.4 }];
+    const loader = new BatchLoader(await DataPipeline.create(ds, { augmentation, seed: 3 }), { batchSize: 8, seed: 5 });
+    const whole = await collect(loader, 2);
+    const rest = [];
+    for await (const b of loader.epoch(2, 4)) rest.push(b);
+    expect(rest).toEqual(whole.slice(4));
+    const built: number[] = [];
+    const prepare = loader.pipeline.prepare.bind(loader.pipeline);
+    loader.pipeline.prepare = (i, ...more) => (built.push(i), prepare(i, ...more));
+    for await (const b of loader.epoch(2, 6)) void b;
+    expect(built.length).toBe(50 - 6 * 8);
+    for await (const b of loader.epoch(2, 7)) throw new Error(`past the end, got ${b.labels.length} examples`);
+    await expect(async () => {
+      for await (const b of loader.epoch(2, 8)) void b;
+    }).rejects.toThrow(RangeError);
+  });
+
   it('give soft labels that sum to one under mixup', async () => {
     const ds = indexed(12);
     const loader = new BatchLoader(await DataPipeline.create(ds, { augmentation: [{ op: 'mixup', alpha: 0.4 }], seed: 3 }), { batchSize: 6 });
