@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reductionRuns } from './reduce.js';
 import type { KernelBackend, TensorInfo, Tf } from './tf.js';
+import { maxPoolGradInfo } from './wasm-gradient-kernels.js';
 
 export interface NativeKernels {
   conv2d(geom: Int32Array, x: Float32Array, filter: Float32Array, y: Float32Array): void;
@@ -246,14 +247,7 @@ export function registerNativeKernels(tf: Tf, native: NativeKernels): string[] {
     const x = inputs['input']!;
     const dy = inputs['dy']!;
     if (!allFloat(x, dy)) return fallback(args);
-    const info = tf.backend_util.computePool2DInfo(
-      x.shape as [number, number, number, number],
-      attrs['filterSize'] as number | [number, number],
-      attrs['strides'] as number | [number, number],
-      1,
-      attrs['pad'] as ConvPad,
-      attrs['dimRoundingMode'] as Rounding,
-    );
+    const info = maxPoolGradInfo(tf, x, attrs);
     const geom = geometry(info);
     // The pooling window as kernels.c reads it: the effective (dilated) extent.
     geom[4] = info.effectiveFilterHeight;

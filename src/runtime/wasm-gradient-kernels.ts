@@ -5,7 +5,7 @@
 import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from './conv-backprop.js';
 import { maxPoolBackpropInto } from './pool-backprop.js';
 import { reduceInto } from './reduce.js';
-import type { KernelBackend, Tensor, Tensor4D, TensorInfo, Tf } from './tf.js';
+import type { Conv2DInfo, KernelBackend, Tensor, Tensor4D, TensorInfo, Tf } from './tf.js';
 
 type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -133,6 +133,18 @@ function wasmHeap(backend: KernelBackend): WasmHeap {
   return b as WasmHeap;
 }
 
+/** The pooling geometry of a MaxPoolGrad call (its input and attributes). */
+export function maxPoolGradInfo(tf: Tf, x: TensorInfo, attrs: Attrs): Conv2DInfo {
+  return tf.backend_util.computePool2DInfo(
+    x.shape as [number, number, number, number],
+    attrs['filterSize'] as number | [number, number],
+    attrs['strides'] as number | [number, number],
+    1,
+    attrs['pad'] as ConvPad,
+    attrs['dimRoundingMode'] as Rounding,
+  );
+}
+
 function toNhwc(tf: Tf, t: Tensor, dataFormat: unknown): Tensor4D {
   return (dataFormat === 'NCHW' ? tf.transpose(t, [0, 2, 3, 1]) : t) as Tensor4D;
 }
@@ -206,14 +218,7 @@ export function registerWasmGradientKernels(tf: Tf): string[] {
 
   put('MaxPoolGrad', ({ inputs, backend, attrs = {} }) => {
     const x = inputs['input']!;
-    const info = tf.backend_util.computePool2DInfo(
-      x.shape as [number, number, number, number],
-      attrs['filterSize'] as number | [number, number],
-      attrs['strides'] as number | [number, number],
-      1,
-      attrs['pad'] as ConvPad,
-      attrs['dimRoundingMode'] as Rounding,
-    );
+    const info = maxPoolGradInfo(tf, x, attrs);
     const heap = wasmHeap(backend);
     const dx = heap.makeOutput(x.shape, 'float32');
     // Views are taken after the allocation: it may grow (and so move) the wasm heap.

@@ -6,42 +6,14 @@ import { selectBackend } from '../../src/runtime/backend.js';
 import { WASM_GRADIENT_KERNELS } from '../../src/runtime/wasm-gradient-kernels.js';
 import { conv2dBackpropFilter, conv2dBackpropInput, depthwiseBackpropFilter, depthwiseBackpropInput } from '../../src/runtime/conv-backprop.js';
 import type { Tensor, Tensor4D, Tf } from '../../src/runtime/tf.js';
+import { expectClose, runOn, values, type Pad } from './kit.js';
 
 let tf: Tf;
 beforeAll(async () => {
   tf = (await selectBackend({ backend: 'wasm', threads: 1 })).tf;
 });
 
-/** Deterministic values in [-1, 1) (a small LCG), so failures reproduce. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
-
-type Pad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
-
-/** Runs `f` on one backend with fresh tensors and returns plain arrays. */
-function on(backend: 'cpu' | 'wasm', f: () => Tensor | Tensor[]): Float32Array[] {
-  tf.setBackend(backend);
-  return tf.tidy(() => [f()].flat().map((t) => t.dataSync() as Float32Array));
-}
-
-function expectClose(actual: Float32Array, expected: Float32Array, rel = 1e-4): void {
-  expect(actual.length).toBe(expected.length);
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]!));
-    err = Math.max(err, Math.abs(actual[i]! - expected[i]!));
-  }
-  expect(err).toBeLessThanOrEqual(rel * Math.max(scale, 1e-6));
-  expect(scale).toBeGreaterThan(0);
-}
+const on = (backend: 'cpu' | 'wasm', f: () => Tensor | Tensor[]) => runOn(tf, backend, f);
 
 interface Case {
   n: number;

@@ -139,10 +139,14 @@ static int is_pointwise(const Geom *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->oh == g->h && g->ow == g->w;
 }
 
-static size_t chunk_rows(const Geom *g) {
-  size_t k = (size_t)g->kh * g->kw * g->ci;
+// The scratch for im2col columns of `total` output pixels in chunks: sets *step to the rows per
+// chunk (a cache-sized block, at least 64 rows); NULL when out of memory.
+static float *chunk_scratch(const Geom *g, size_t total, size_t *step) {
+  const size_t k = (size_t)g->kh * g->kw * g->ci;
   size_t rows = SCRATCH_BYTES / (k * sizeof(float));
-  return rows < 64 ? 64 : rows;
+  if (rows < 64) rows = 64;
+  *step = rows < total ? rows : total;
+  return scratch_for(*step * k);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -260,9 +264,8 @@ static int conv_forward(const float *x, const float *filter, float *y, const Geo
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, total, g->co, k, 1.0f, x, k, filter, g->co, 0.0f, y, g->co);
     return 0;
   }
-  size_t step = chunk_rows(g);
-  if (step > total) step = total;
-  float *cols = scratch_for(step * k);
+  size_t step;
+  float *cols = chunk_scratch(g, total, &step);
   if (!cols) return -1;
   for (size_t r0 = 0; r0 < total; r0 += step) {
     size_t rows = total - r0 < step ? total - r0 : step;
@@ -297,9 +300,8 @@ static napi_value conv2d_backprop_filter(napi_env env, napi_callback_info info) 
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, g->co, total, 1.0f, o.a, k, o.b, g->co, 0.0f, o.c, g->co);
     return NULL;
   }
-  size_t step = chunk_rows(g);
-  if (step > total) step = total;
-  float *cols = scratch_for(step * k);
+  size_t step;
+  float *cols = chunk_scratch(g, total, &step);
   if (!cols) return fail(env, "conv2dBackpropFilter: out of memory");
   for (size_t r0 = 0; r0 < total; r0 += step) {
     size_t rows = total - r0 < step ? total - r0 : step;
@@ -341,9 +343,8 @@ static napi_value conv2d_backprop_input(napi_env env, napi_callback_info info) {
   }
   memset(o.c, 0, in_size(g) * sizeof(float));
   if (total == 0) return NULL;
-  size_t step = chunk_rows(g);
-  if (step > total) step = total;
-  float *cols = scratch_for(step * k);
+  size_t step;
+  float *cols = chunk_scratch(g, total, &step);
   if (!cols) return fail(env, "conv2dBackpropInput: out of memory");
   for (size_t r0 = 0; r0 < total; r0 += step) {
     size_t rows = total - r0 < step ? total - r0 : step;

@@ -222,8 +222,13 @@ async function compile(c: NetCase): Promise<BackendInput | string> {
   // A train/val net is compared as it trains: its TRAIN phase's layers.
   const options: PrepareOptions = c.undeclared ? { undeclared: c.undeclared, phase: 'TRAIN' } : {};
   const input = await prepare(c.path, options);
-  // 2×2 maps at batch 2 give every BatchNorm at least 8 values per channel.
-  if (typeof input !== 'string' && batchStatistics(input) && fewestBatchValues(input) < 8) return prepare(c.path, { ...options, minSize: 64 });
+  // Train-mode BatchNorm over a handful of values is ill-conditioned (PyTorch float32 itself then
+  // misses float64 by 1e-2): grow the input until each normalises over at least 32 (4×4 maps at batch 2).
+  if (typeof input === 'string' || !batchStatistics(input) || fewestBatchValues(input) >= 32) return input;
+  for (const minSize of [64, 128, 224]) {
+    const bigger = await prepare(c.path, { ...options, minSize });
+    if (typeof bigger === 'string' || fewestBatchValues(bigger) >= 32) return bigger;
+  }
   return input;
 }
 

@@ -45,7 +45,12 @@ export async function prepare(path: string, options: PrepareOptions = {}): Promi
   return `none of the sizes ${SIZES.join(', ')} fits`;
 }
 
-/** Perturbs constant-initialised blobs (biases, BatchNorm statistics) so that they are exercised. */
+/**
+ * Perturbs constant-initialised blobs (biases, BatchNorm statistics, and the weights of deploy
+ * nets, which Caffe would fill with 0) so that they are exercised. Weights get variance
+ * 1/fan-in, so that a deep net's activations stay in float32's range (ResNet-152 with ±0.5
+ * weights overflowed to Infinity).
+ */
 export function randomiseConstants(lowered: LoweredModel, input: BackendInput): void {
   let seed = 1000;
   for (const node of input.model.graph.nodes) {
@@ -54,7 +59,9 @@ export function randomiseConstants(lowered: LoweredModel, input: BackendInput): 
       if (!p || p.sharedWith || blob.init.type !== 'constant') continue;
       const shape = p.variable.shape;
       const init = blob.init;
-      const value = TF.tidy(() => (blob.name === 'running_var' ? random(shape, seed++, 0.5, 1.5) : blob.name === 'scale_factor' ? TF.ones(shape) : TF.add(random(shape, seed++, -0.5, 0.5), init.value)));
+      const fanIn = shape.length >= 2 && blob.name === 'weight' ? shape.reduce((a, d) => a * d, 1) / shape[0]! : 0;
+      const half = fanIn > 0 ? Math.sqrt(3 / fanIn) : 0.5;
+      const value = TF.tidy(() => (blob.name === 'running_var' ? random(shape, seed++, 0.5, 1.5) : blob.name === 'scale_factor' ? TF.ones(shape) : TF.add(random(shape, seed++, -half, half), init.value)));
       p.variable.assign(value);
       // The variable now shares the value's data; the value's own handle must go, or the data outlives the variable.
       value.dispose();
