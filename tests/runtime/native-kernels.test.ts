@@ -168,6 +168,9 @@ describe.skipIf(!BUILT)(`native kernels equal tfjs-cpu${BUILT ? '' : ' (skipped:
     products.push([a([3], 4, 6), b([3], 6, 5), tA, tB]);
     products.push([a([1], 4, 6), b([3], 6, 5), tA, tB]); // broadcast a
     products.push([a([2, 3], 4, 6), b([1], 6, 5), tA, tB]); // broadcast b
+    products.push([a([], 6, 40), b([], 40, 130), tA, tB]); // few rows, many columns: split by columns
+    products.push([a([1], 3, 20), b([2], 20, 100), tA, tB]);
+    products.push([a([], 200, 30), b([], 30, 9), tA, tB]); // split by rows
   }
   it.each(products)('BatchMatMul and _FusedMatMul (bias, relu): a %o × b %o, transposeA %o transposeB %o', (aShape, bShape, transposeA, transposeB) => {
     agree(() => {

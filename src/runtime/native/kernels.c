@@ -17,41 +17,44 @@
 #include <string.h>
 
 extern void openblas_set_num_threads(int);
-extern int openblas_get_num_threads(void);
 extern char *openblas_get_corename(void);
 extern char *openblas_get_config(void);
 
-// Scratch for one chunk of im2col rows: small enough to stay in cache between the copy and
-// the product, kept between calls (a fresh 32 MB block per call cost more in page faults
-// than the copy itself).
-#define SCRATCH_BYTES (8u << 20)
-static float *scratch;
-static size_t scratch_len;
+// Scratch for one chunk of im2col rows per thread: small enough to stay in the core's cache
+// between the copy and the product, kept between calls (a fresh 32 MB block per call cost
+// more in page faults than the copy itself).
+#define SCRATCH_BYTES (2u << 20)
+#define MAX_PARTS 16
+static float *scratch[MAX_PARTS];
+static size_t scratch_len[MAX_PARTS];
 
-static float *scratch_for(size_t floats) {
-  if (floats > scratch_len) {
-    free(scratch);
-    scratch = malloc(floats * sizeof(float));
-    scratch_len = scratch ? floats : 0;
+static float *scratch_for(int part, size_t floats) {
+  if (floats > scratch_len[part]) {
+    free(scratch[part]);
+    scratch[part] = malloc(floats * sizeof(float));
+    scratch_len[part] = scratch[part] ? floats : 0;
   }
-  return scratch;
+  return scratch[part];
 }
 
-// The copies around the products (im2col, col2im, pooling gradients) are split over as
-// many threads as OpenBLAS uses; they run between products, never beside them. Threads are
-// started per call (tens of microseconds against milliseconds of work).
+// Work is split over n_threads threads of our own, started per call (tens of microseconds
+// against milliseconds of work), and OpenBLAS runs single-threaded inside each: a convolution
+// splits its output pixels, so each thread copies and multiplies its own cache-sized blocks
+// (PyTorch's CPU convolutions split the batch the same way), where one product threaded by
+// OpenBLAS over the whole batch made both threads wait on memory and on each other.
 static int n_threads = 1;
 
-typedef void (*RangeFn)(void *ctx, size_t begin, size_t end);
+typedef void (*RangeFn)(void *ctx, size_t begin, size_t end, int part);
 typedef struct {
   RangeFn fn;
   void *ctx;
   size_t begin, end;
+  int part;
 } RangeJob;
 
 static void *run_range(void *p) {
   RangeJob *j = p;
-  j->fn(j->ctx, j->begin, j->end);
+  j->fn(j->ctx, j->begin, j->end, j->part);
   return NULL;
 }
 
@@ -59,15 +62,15 @@ static void *run_range(void *p) {
 static void parallel_for(size_t n, size_t parts, RangeFn fn, void *ctx) {
   if (parts > (size_t)n_threads) parts = n_threads;
   if (parts > n) parts = n;
-  if (parts > 16) parts = 16;
+  if (parts > MAX_PARTS) parts = MAX_PARTS;
   if (parts <= 1) {
-    if (n) fn(ctx, 0, n);
+    if (n) fn(ctx, 0, n, 0);
     return;
   }
-  RangeJob jobs[16];
-  pthread_t tids[16];
-  int started[16] = {0};
-  for (size_t i = 0; i < parts; i++) jobs[i] = (RangeJob){fn, ctx, n * i / parts, n * (i + 1) / parts};
+  RangeJob jobs[MAX_PARTS];
+  pthread_t tids[MAX_PARTS];
+  int started[MAX_PARTS] = {0};
+  for (size_t i = 0; i < parts; i++) jobs[i] = (RangeJob){fn, ctx, n * i / parts, n * (i + 1) / parts, (int)i};
   for (size_t i = 1; i < parts; i++) started[i] = pthread_create(&tids[i], NULL, run_range, &jobs[i]) == 0;
   run_range(&jobs[0]);
   for (size_t i = 1; i < parts; i++) {
@@ -139,15 +142,15 @@ static int is_pointwise(const Geom *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pt == 0 && g->pl == 0 && g->oh == g->h && g->ow == g->w;
 }
 
-// The scratch for im2col columns of `total` output pixels in chunks: sets *step to the rows per
-// chunk (a cache-sized block, at least 64 rows); NULL when out of memory.
-static float *chunk_scratch(const Geom *g, size_t total, size_t *step) {
+// Rows per im2col chunk: a cache-sized block, at least 16 rows.
+static size_t chunk_rows(const Geom *g) {
   const size_t k = (size_t)g->kh * g->kw * g->ci;
   size_t rows = SCRATCH_BYTES / (k * sizeof(float));
-  if (rows < 64) rows = 64;
-  *step = rows < total ? rows : total;
-  return scratch_for(*step * k);
+  return rows < 16 ? 16 : rows;
 }
+
+// Parts to split `rows` output rows into: each at least `min_rows`.
+static size_t parts_for(size_t rows, size_t min_rows) { return rows / min_rows > 0 ? rows / min_rows : 1; }
 
 // ---------------------------------------------------------------------------------------
 // im2col / col2im over output pixels [r0, r0 + rows) of the flattened (n, oh, ow) grid
@@ -184,27 +187,9 @@ static void im2col(const float *x, const Geom *g, size_t r0, size_t rows, float 
   }
 }
 
-typedef struct {
-  const float *x;
-  const Geom *g;
-  size_t r0;
-  float *cols;
-} Im2colJob;
-
-static void im2col_part(void *p, size_t begin, size_t end) {
-  Im2colJob *j = p;
-  const size_t k = (size_t)j->g->kh * j->g->kw * j->g->ci;
-  im2col(j->x, j->g, j->r0 + begin, end - begin, j->cols + begin * k);
-}
-
-static void im2col_parallel(const float *x, const Geom *g, size_t r0, size_t rows, float *cols) {
-  Im2colJob j = {x, g, r0, cols};
-  parallel_for(rows, rows / 256 + 1, im2col_part, &j);
-}
-
-// Adds the columns of channels [c0, c1) back into dx. Rows of neighbouring output pixels
-// add into the same inputs, so threads split channels, never rows.
-static void col2im_add(const float *cols, const Geom *g, size_t r0, size_t rows, float *dx, size_t c0, size_t c1) {
+// Adds the columns of output pixels [r0, r0 + rows) back into dx. Neighbouring output pixels
+// add into the same inputs, so threads split whole images.
+static void col2im_add(const float *cols, const Geom *g, size_t r0, size_t rows, float *dx) {
   const size_t ci = g->ci, k = (size_t)g->kh * g->kw * ci;
   for (size_t r = 0; r < rows; r++) {
     size_t p = r0 + r;
@@ -216,28 +201,10 @@ static void col2im_add(const float *cols, const Geom *g, size_t r0, size_t rows,
         int ix = ox * g->sw - g->pl + j * g->dw;
         if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w) continue;
         float *d = dx + (((size_t)b * g->h + iy) * g->w + ix) * ci;
-        for (size_t c = c0; c < c1; c++) d[c] += src[c];
+        for (size_t c = 0; c < ci; c++) d[c] += src[c];
       }
     }
   }
-}
-
-typedef struct {
-  const float *cols;
-  const Geom *g;
-  size_t r0, rows;
-  float *dx;
-} Col2imJob;
-
-static void col2im_part(void *p, size_t begin, size_t end) {
-  Col2imJob *j = p;
-  col2im_add(j->cols, j->g, j->r0, j->rows, j->dx, begin, end);
-}
-
-static void col2im_parallel(const float *cols, const Geom *g, size_t r0, size_t rows, float *dx) {
-  Col2imJob j = {cols, g, r0, rows, dx};
-  // Split only where each thread keeps a useful run of channels.
-  parallel_for(g->ci, g->ci / 16, col2im_part, &j);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -256,23 +223,43 @@ static int conv_args(napi_env env, napi_callback_info info, ConvArgs *o) {
   return geom(env, a[0], &o->g) && f32(env, a[1], &o->a, &o->la) && f32(env, a[2], &o->b, &o->lb) && f32(env, a[3], &o->c, &o->lc);
 }
 
+typedef struct {
+  const float *a, *b;
+  float *c;
+  const Geom *g;
+  float **partial; // conv2dBackpropFilter: each part's sum (part 0 sums into c)
+  volatile int failed;
+} ConvJob;
+
+// y rows [begin, end) = cols(x) · filter, in chunks.
+static void forward_part(void *p, size_t begin, size_t end, int part) {
+  ConvJob *j = p;
+  const Geom *g = j->g;
+  const size_t k = (size_t)g->kh * g->kw * g->ci, co = g->co;
+  if (is_pointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, end - begin, co, k, 1.0f, j->a + begin * k, k, j->b, co, 0.0f, j->c + begin * co, co);
+    return;
+  }
+  const size_t step = chunk_rows(g);
+  float *cols = scratch_for(part, step * k);
+  if (!cols) {
+    j->failed = 1;
+    return;
+  }
+  for (size_t r0 = begin; r0 < end; r0 += step) {
+    const size_t rows = end - r0 < step ? end - r0 : step;
+    im2col(j->a, g, r0, rows, cols);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, co, k, 1.0f, cols, k, j->b, co, 0.0f, j->c + r0 * co, co);
+  }
+}
+
 // y = x ⊛ filter; 0, or -1 when out of memory.
 static int conv_forward(const float *x, const float *filter, float *y, const Geom *g) {
-  const size_t total = (size_t)g->n * g->oh * g->ow, k = (size_t)g->kh * g->kw * g->ci;
+  const size_t total = (size_t)g->n * g->oh * g->ow;
   if (total == 0 || g->co == 0) return 0;
-  if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, total, g->co, k, 1.0f, x, k, filter, g->co, 0.0f, y, g->co);
-    return 0;
-  }
-  size_t step;
-  float *cols = chunk_scratch(g, total, &step);
-  if (!cols) return -1;
-  for (size_t r0 = 0; r0 < total; r0 += step) {
-    size_t rows = total - r0 < step ? total - r0 : step;
-    im2col_parallel(x, g, r0, rows, cols);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, g->co, k, 1.0f, cols, k, filter, g->co, 0.0f, y + r0 * g->co, g->co);
-  }
-  return 0;
+  ConvJob j = {x, filter, y, g, NULL, 0};
+  parallel_for(total, parts_for(total, 64), forward_part, &j);
+  return j.failed ? -1 : 0;
 }
 
 // conv2d(geom, x, filter, y): y = x ⊛ filter
@@ -285,41 +272,97 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+// Part `part`'s sum of colsᵀ · dy over output rows [begin, end).
+static void filter_part(void *p, size_t begin, size_t end, int part) {
+  ConvJob *j = p;
+  const Geom *g = j->g;
+  const size_t k = (size_t)g->kh * g->kw * g->ci, co = g->co;
+  float *sum = part == 0 ? j->c : j->partial[part];
+  if (!sum) {
+    j->failed = 1;
+    return;
+  }
+  if (is_pointwise(g)) {
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, co, end - begin, 1.0f, j->a + begin * k, k, j->b + begin * co, co, 0.0f, sum, co);
+    return;
+  }
+  const size_t step = chunk_rows(g);
+  float *cols = scratch_for(part, step * k);
+  if (!cols) {
+    j->failed = 1;
+    return;
+  }
+  for (size_t r0 = begin; r0 < end; r0 += step) {
+    const size_t rows = end - r0 < step ? end - r0 : step;
+    im2col(j->a, g, r0, rows, cols);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, co, rows, 1.0f, cols, k, j->b + r0 * co, co, r0 > begin ? 1.0f : 0.0f, sum, co);
+  }
+}
+
 // conv2dBackpropFilter(geom, x, dy, dfilter): dfilter = Σ colsᵀ · dy
 static napi_value conv2d_backprop_filter(napi_env env, napi_callback_info info) {
   ConvArgs o;
   if (!conv_args(env, info, &o)) return fail(env, "conv2dBackpropFilter(geom, x, dy, dfilter): bad arguments");
   const Geom *g = &o.g;
   if (o.la < in_size(g) || o.lb < out_size(g) || o.lc < filter_size(g)) return fail(env, "conv2dBackpropFilter: a buffer is smaller than its shape");
-  const size_t total = (size_t)g->n * g->oh * g->ow, k = (size_t)g->kh * g->kw * g->ci;
+  const size_t total = (size_t)g->n * g->oh * g->ow, size = filter_size(g);
   if (total == 0) {
-    memset(o.c, 0, filter_size(g) * sizeof(float));
+    memset(o.c, 0, size * sizeof(float));
     return NULL;
   }
-  if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, g->co, total, 1.0f, o.a, k, o.b, g->co, 0.0f, o.c, g->co);
-    return NULL;
+  size_t parts = parts_for(total, 256);
+  if (parts > (size_t)n_threads) parts = n_threads;
+  float *partial[MAX_PARTS] = {0};
+  for (size_t i = 1; i < parts && i < MAX_PARTS; i++) partial[i] = malloc(size * sizeof(float));
+  ConvJob j = {o.a, o.b, o.c, g, partial, 0};
+  parallel_for(total, parts, filter_part, &j);
+  for (size_t i = 1; i < parts && i < MAX_PARTS; i++) {
+    if (partial[i] && !j.failed)
+      for (size_t e = 0; e < size; e++) o.c[e] += partial[i][e];
+    free(partial[i]);
   }
-  size_t step;
-  float *cols = chunk_scratch(g, total, &step);
-  if (!cols) return fail(env, "conv2dBackpropFilter: out of memory");
-  for (size_t r0 = 0; r0 < total; r0 += step) {
-    size_t rows = total - r0 < step ? total - r0 : step;
-    im2col_parallel(o.a, g, r0, rows, cols);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, g->co, rows, 1.0f, cols, k, o.b + r0 * g->co, g->co, r0 ? 1.0f : 0.0f, o.c, g->co);
-  }
+  if (j.failed) return fail(env, "conv2dBackpropFilter: out of memory");
   return NULL;
 }
 
-// conv2dBackpropInput(geom, dy, filter, dx): dx = col2im(dy · filterᵀ)
+// dx for output rows [begin, end) (whole images, so that no two parts add into one input):
+// cols = dy · filterᵀ, added back by col2im.
+static void input_part(void *p, size_t begin, size_t end, int part) {
+  ConvJob *j = p;
+  const Geom *g = j->g;
+  const size_t k = (size_t)g->kh * g->kw * g->ci, co = g->co, image = (size_t)g->oh * g->ow;
+  const size_t step = chunk_rows(g);
+  float *cols = scratch_for(part, step * k);
+  if (!cols) {
+    j->failed = 1;
+    return;
+  }
+  const size_t r_begin = begin * image, r_end = end * image;
+  memset(j->c + begin * ((size_t)g->h * g->w * g->ci), 0, (end - begin) * ((size_t)g->h * g->w * g->ci) * sizeof(float));
+  for (size_t r0 = r_begin; r0 < r_end; r0 += step) {
+    const size_t rows = r_end - r0 < step ? r_end - r0 : step;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, co, 1.0f, j->a + r0 * co, co, j->b, co, 0.0f, cols, k);
+    col2im_add(cols, g, r0, rows, j->c);
+  }
+}
+
+// dx rows [begin, end) of a pointwise convolution: dy · filterᵀ.
+static void pointwise_input_part(void *p, size_t begin, size_t end, int part) {
+  ConvJob *j = p;
+  const size_t k = j->g->ci, co = j->g->co;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, end - begin, k, co, 1.0f, j->a + begin * co, co, j->b, co, 0.0f, j->c + begin * k, k);
+}
+
+// conv2dBackpropInput(geom, dy, filter, dx)
 static napi_value conv2d_backprop_input(napi_env env, napi_callback_info info) {
   ConvArgs o;
   if (!conv_args(env, info, &o)) return fail(env, "conv2dBackpropInput(geom, dy, filter, dx): bad arguments");
   const Geom *g = &o.g;
   if (o.la < out_size(g) || o.lb < filter_size(g) || o.lc < in_size(g)) return fail(env, "conv2dBackpropInput: a buffer is smaller than its shape");
-  const size_t total = (size_t)g->n * g->oh * g->ow, k = (size_t)g->kh * g->kw * g->ci;
+  const size_t total = (size_t)g->n * g->oh * g->ow;
+  ConvJob j = {o.a, o.b, o.c, g, NULL, 0};
   if (is_pointwise(g)) {
-    if (total) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, total, k, g->co, 1.0f, o.a, g->co, o.b, g->co, 0.0f, o.c, k);
+    if (total) parallel_for(total, parts_for(total, 64), pointwise_input_part, &j);
     return NULL;
   }
   if (g->sh == 1 && g->sw == 1 && g->ci >= 16 && total) {
@@ -331,27 +374,58 @@ static napi_value conv2d_backprop_input(napi_env env, napi_callback_info info) {
     float *flipped = malloc(filter_size(g) * sizeof(float));
     if (!flipped) return fail(env, "conv2dBackpropInput: out of memory");
     for (int i = 0; i < g->kh; i++)
-      for (int j = 0; j < g->kw; j++)
+      for (int jj = 0; jj < g->kw; jj++)
         for (int c = 0; c < g->ci; c++)
           for (int o2 = 0; o2 < g->co; o2++)
-            flipped[(((size_t)(g->kh - 1 - i) * g->kw + (g->kw - 1 - j)) * g->co + o2) * g->ci + c] =
-                o.b[(((size_t)i * g->kw + j) * g->ci + c) * g->co + o2];
+            flipped[(((size_t)(g->kh - 1 - i) * g->kw + (g->kw - 1 - jj)) * g->co + o2) * g->ci + c] =
+                o.b[(((size_t)i * g->kw + jj) * g->ci + c) * g->co + o2];
     int err = conv_forward(o.a, flipped, o.c, &t);
     free(flipped);
     if (err) return fail(env, "conv2dBackpropInput: out of memory");
     return NULL;
   }
-  memset(o.c, 0, in_size(g) * sizeof(float));
-  if (total == 0) return NULL;
-  size_t step;
-  float *cols = chunk_scratch(g, total, &step);
-  if (!cols) return fail(env, "conv2dBackpropInput: out of memory");
-  for (size_t r0 = 0; r0 < total; r0 += step) {
-    size_t rows = total - r0 < step ? total - r0 : step;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, g->co, 1.0f, o.a + r0 * g->co, g->co, o.b, g->co, 0.0f, cols, k);
-    col2im_parallel(cols, g, r0, rows, o.c);
+  if (total == 0) {
+    memset(o.c, 0, in_size(g) * sizeof(float));
+    return NULL;
   }
+  parallel_for(g->n, g->n, input_part, &j);
+  if (j.failed) return fail(env, "conv2dBackpropInput: out of memory");
   return NULL;
+}
+
+typedef struct {
+  const float *A, *B;
+  float *C;
+  size_t ba, bb, m, n, k;
+  int ta, tb;
+} MatJob;
+
+// Rows [begin, end) of the batch's stacked results, one product per batch item they touch.
+static void mat_part(void *p, size_t begin, size_t end, int part) {
+  const MatJob *j = p;
+  const size_t m = j->m, n = j->n, k = j->k;
+  for (size_t r = begin; r < end;) {
+    const size_t i = r / m, r0 = r % m, r1 = (end - i * m) < m ? end - i * m : m;
+    const float *Ai = j->A + (j->ba == 1 ? 0 : i) * m * k, *Bi = j->B + (j->bb == 1 ? 0 : i) * k * n;
+    // Rows r0… of op(A): rows of A, or columns of A when it is transposed.
+    const float *Ar = j->ta ? Ai + r0 : Ai + r0 * k;
+    cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, r1 - r0, n, k, 1.0f, Ar, j->ta ? m : k, Bi,
+                j->tb ? k : n, 0.0f, j->C + i * m * n + r0 * n, n);
+    r = i * m + r1;
+  }
+}
+
+// Columns [begin, end) of every batch item's result.
+static void mat_columns_part(void *p, size_t begin, size_t end, int part) {
+  const MatJob *j = p;
+  const size_t m = j->m, n = j->n, k = j->k, batch = j->ba > j->bb ? j->ba : j->bb;
+  for (size_t i = 0; i < batch; i++) {
+    const float *Ai = j->A + (j->ba == 1 ? 0 : i) * m * k, *Bi = j->B + (j->bb == 1 ? 0 : i) * k * n;
+    // Columns begin… of op(B): columns of B, or rows of B when it is transposed.
+    const float *Bc = j->tb ? Bi + begin * k : Bi + begin;
+    cblas_sgemm(CblasRowMajor, j->ta ? CblasTrans : CblasNoTrans, j->tb ? CblasTrans : CblasNoTrans, m, end - begin, k, 1.0f, Ai, j->ta ? m : k, Bc,
+                j->tb ? k : n, 0.0f, j->C + i * m * n + begin, n);
+  }
 }
 
 // matMul(dims, a, b, c): dims = [batchA, batchB, m, n, k, transposeA, transposeB]; c is
@@ -375,11 +449,12 @@ static napi_value mat_mul(napi_env env, napi_callback_info info) {
     memset(C, 0, batch * m * n * sizeof(float));
     return NULL;
   }
-  for (size_t i = 0; i < batch; i++) {
-    const float *Ai = A + (ba == 1 ? 0 : i) * m * k, *Bi = B + (bb == 1 ? 0 : i) * k * n;
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n, k, 1.0f, Ai, ta ? m : k, Bi,
-                tb ? k : n, 0.0f, C + i * m * n, n);
-  }
+  MatJob j = {A, B, C, ba, bb, m, n, k, ta, tb};
+  const size_t rows = batch * m;
+  // Split rows when there are enough of them; a product few rows high (a dense layer's
+  // forward pass and input gradient at a small batch) splits its columns instead.
+  if (rows >= 64 || n < 64) parallel_for(rows, parts_for(rows, 32), mat_part, &j);
+  else parallel_for(n, parts_for(n, 32), mat_columns_part, &j);
   return NULL;
 }
 
@@ -410,7 +485,7 @@ typedef struct {
 } MaxPoolJob;
 
 // Images [begin, end): each writes only its own part of dx, so threads split images.
-static void max_pool_part(void *p, size_t begin, size_t end) {
+static void max_pool_part(void *p, size_t begin, size_t end, int part) {
   MaxPoolJob *j = p;
   const Geom g = *j->g;
   const size_t c = g.ci, image_size = (size_t)g.h * g.w * c;
@@ -600,7 +675,7 @@ static void window_norms(const float *v, int channels, int radius, double bias, 
   }
 }
 
-static void lrn_part(void *p, size_t begin, size_t end) {
+static void lrn_part(void *p, size_t begin, size_t end, int part) {
   LrnJob *j = p;
   const int C = j->channels;
   double *norm = malloc(C * sizeof(double));
@@ -619,7 +694,7 @@ static void lrn_part(void *p, size_t begin, size_t end) {
 
 // dx[k] = dy[k]·norm_k^−β − 2αβ·x[k]·Σ_{d ∈ window(k)} dy[d]·y[d]/norm_d (the windows are
 // symmetric, so k ∈ window(d) exactly when d ∈ window(k)).
-static void lrn_grad_part(void *p, size_t begin, size_t end) {
+static void lrn_grad_part(void *p, size_t begin, size_t end, int part) {
   LrnJob *j = p;
   const int C = j->channels, R = j->radius;
   double *norm = malloc(2 * C * sizeof(double));
@@ -678,7 +753,7 @@ typedef struct {
   int caffe, nesterov;
 } SgdJob;
 
-static void sgd_part(void *p, size_t begin, size_t end) {
+static void sgd_part(void *p, size_t begin, size_t end, int part) {
   const SgdJob *j = p;
   const float l2 = j->l2, mu = j->mu, one_mu = j->one_mu, rate = j->rate;
   for (size_t i = begin; i < end; i++) {
@@ -720,7 +795,7 @@ static napi_value set_threads(napi_env env, napi_callback_info info) {
   int32_t n;
   if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc != 1 || napi_get_value_int32(env, a[0], &n) != napi_ok || n < 1)
     return fail(env, "setThreads(n): n must be a whole number ≥ 1");
-  openblas_set_num_threads(n);
+  openblas_set_num_threads(1);
   n_threads = n;
   return NULL;
 }
@@ -733,7 +808,7 @@ static napi_value describe(napi_env env, napi_callback_info info) {
   napi_set_named_property(env, o, "core", v);
   napi_create_string_utf8(env, openblas_get_config(), NAPI_AUTO_LENGTH, &v);
   napi_set_named_property(env, o, "config", v);
-  napi_create_int32(env, openblas_get_num_threads(), &v);
+  napi_create_int32(env, n_threads, &v);
   napi_set_named_property(env, o, "threads", v);
   return o;
 }
