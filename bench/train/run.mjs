@@ -21,11 +21,15 @@ import { parseArgs } from 'node:util';
 import { MODELS } from './models.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// PyTorch's OpenBLAS (its dense layers) gets the kernels nnspec's gets: on a VM reporting a
-// generic CPU model OpenBLAS would pick its SSE3 ones (see src/runtime/native.ts).
+// nnspec's native kernels tell OpenBLAS which kernels the CPU runs (OPENBLAS_CORETYPE, from its
+// flags): on a VM reporting a generic CPU model OpenBLAS would pick its SSE3 ones (see
+// src/runtime/native.ts). PyTorch's CPU convolutions and products go through the same system
+// OpenBLAS, so it is timed twice: as installed (OpenBLAS's own detection) and with the same
+// OPENBLAS_CORETYPE as nnspec.
 const { openBlasCore } = await import(join(ROOT, 'dist/runtime/native.js'));
 const OPENBLAS_CORE = process.env.OPENBLAS_CORETYPE ?? openBlasCore();
-const CHILD_ENV = { ...process.env, ...(OPENBLAS_CORE ? { OPENBLAS_CORETYPE: OPENBLAS_CORE } : {}) };
+const AS_INSTALLED_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'OPENBLAS_CORETYPE'));
+const CHILD_ENV = { ...AS_INSTALLED_ENV, ...(OPENBLAS_CORE ? { OPENBLAS_CORETYPE: OPENBLAS_CORE } : {}) };
 const { values: opt } = parseArgs({
   options: {
     models: { type: 'string', default: 'cnn,alexnet' },
@@ -61,20 +65,21 @@ if (opt.baseline) {
   const dir = buildBaseline(opt.baseline);
   for (const t of threadCounts) engines.push({ name: `tfjs ${opt.backend} ${t} thr @${opt.baseline}`, kind: 'tfjs', threads: t, runtime: dir });
 }
-engines.push({ name: `torch ${torchThreads} thr`, kind: 'torch', threads: torchThreads });
+engines.push({ name: `torch ${torchThreads} thr`, kind: 'torch', threads: torchThreads, env: AS_INSTALLED_ENV });
+if (OPENBLAS_CORE) engines.push({ name: `torch ${torchThreads} thr ${OPENBLAS_CORE}`, kind: 'torch', threads: torchThreads, env: CHILD_ENV });
 
 function run(engine, model, mode) {
   const [cmd, args] = engine.kind === 'torch'
     ? ['/usr/bin/python3', [join(ROOT, 'bench/train/torch_models.py'), model, mode, String(steps), String(MODELS[model].batch), String(torchThreads)]]
     : [process.execPath, [join(ROOT, 'bench/train/tfjs_worker.mjs'), model, mode, String(steps), String(engine.threads), opt.backend, ...(engine.runtime ? [engine.runtime] : [])]];
-  const r = spawnSync(cmd, args, { encoding: 'utf8', env: CHILD_ENV });
+  const r = spawnSync(cmd, args, { encoding: 'utf8', env: engine.env ?? CHILD_ENV });
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
 const fmt = (v) => (v >= 100 ? v.toFixed(0) : v.toPrecision(3));
 const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
-console.log(`load average at start: ${load()}; OPENBLAS_CORETYPE for both engines: ${OPENBLAS_CORE ?? "(OpenBLAS decides)"}`);
+console.log(`load average at start: ${load()}; OPENBLAS_CORETYPE for nnspec${OPENBLAS_CORE ? ` and "torch … ${OPENBLAS_CORE}"` : ''}: ${OPENBLAS_CORE ?? "(OpenBLAS decides)"}`);
 const results = [];
 for (let r = 0; r < rounds; r++) {
   const jobs = [];
@@ -83,7 +88,7 @@ for (let r = 0; r < rounds; r++) {
   for (const { model, mode, engine } of jobs) {
     const res = run(engine, model, mode);
     results.push({ round: r, model, mode, engine: engine.name, load: os.loadavg()[0], ...res });
-    console.log(`round ${r}  ${model.padEnd(8)} ${mode.padEnd(6)} ${engine.name.padEnd(28)} ${res.error ?? `${fmt(res.images_per_s)} img/s`}`);
+    console.log(`round ${r}  ${model.padEnd(8)} ${mode.padEnd(6)} ${engine.name.padEnd(34)} ${res.error ?? `${fmt(res.images_per_s)} img/s`}`);
   }
 }
 
@@ -93,8 +98,8 @@ for (const model of models) for (const mode of ['train', 'infer']) for (const en
   const rows = results.filter((x) => x.model === model && x.mode === mode && x.engine === engine.name && !x.error);
   table.push({ model, mode, engine: engine.name, median_images_per_s: median(rows.map((x) => x.images_per_s)), runs: rows.length });
 }
-console.log(`\nload average at end: ${load()}\n\n${'model'.padEnd(8)} ${'mode'.padEnd(6)} ${'engine'.padEnd(28)} median img/s`);
-for (const t of table) console.log(`${t.model.padEnd(8)} ${t.mode.padEnd(6)} ${t.engine.padEnd(28)} ${fmt(t.median_images_per_s)}`);
+console.log(`\nload average at end: ${load()}\n\n${'model'.padEnd(8)} ${'mode'.padEnd(6)} ${'engine'.padEnd(34)} median img/s`);
+for (const t of table) console.log(`${t.model.padEnd(8)} ${t.mode.padEnd(6)} ${t.engine.padEnd(34)} ${fmt(t.median_images_per_s)}`);
 mkdirSync(join(ROOT, 'bench/out'), { recursive: true });
 const out = join(ROOT, 'bench/out/train.json');
 writeFileSync(out, JSON.stringify({ date: new Date().toISOString(), cpus: os.cpus().length, steps, rounds, torchThreads, results, table }, null, 2) + '\n');

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reductionRuns } from './reduce.js';
-import type { KernelBackend, TensorInfo, Tf } from './tf.js';
+import type { KernelBackend, Tensor, TensorInfo, Tf } from './tf.js';
 import { maxPoolGradInfo } from './wasm-gradient-kernels.js';
 
 export interface NativeKernels {
@@ -23,7 +23,8 @@ export interface NativeKernels {
   lrn(x: Float32Array, y: Float32Array, channels: number, radius: number, bias: number, alpha: number, beta: number): void;
   lrnGrad(x: Float32Array, y: Float32Array, dy: Float32Array, dx: Float32Array, channels: number, radius: number, bias: number, alpha: number, beta: number): void;
   sgdStep(w: Float32Array, v: Float32Array, g: Float32Array, wOut: Float32Array, vOut: Float32Array, params: Float32Array): void;
-  biasActivation(y: Float32Array, bias: Float32Array | null, channels: number, kind: number, alpha: number): void;
+  biasActivation(x: Float32Array, bias: Float32Array | null, y: Float32Array, channels: number, kind: number, alpha: number): void;
+  reluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
   setThreads(n: number): void;
   describe(): { core: string; config: string; threads: number };
 }
@@ -110,6 +111,8 @@ type Attrs = Record<string, unknown>;
  * update a third of a training step).
  */
 export const SGD_STEP_KERNEL = 'NnspecSgdStep';
+/** nnspec's one-pass ReLU gradient: inputs {dy, x}, dx = dy · step(x). */
+export const RELU_GRAD_KERNEL = 'NnspecReluGrad';
 type KernelFunc = (args: { inputs: Record<string, TensorInfo>; backend: KernelBackend; attrs?: Attrs }) => TensorInfo;
 type ConvPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 type Rounding = 'floor' | 'round' | 'ceil' | undefined;
@@ -180,7 +183,7 @@ export function registerNativeKernels(tf: Tf, native: NativeKernels): string[] {
     const yv = f32(heap, y);
     native.conv2d(geometry(info), f32(heap, x!), f32(heap, filter!), yv);
     if (fused && (bias || activation !== 'linear')) {
-      native.biasActivation(yv, bias ? f32(heap, bias) : null, info.outChannels, ACTIVATIONS[activation]!, Number(attrs['leakyreluAlpha'] ?? 0.2));
+      native.biasActivation(yv, bias ? f32(heap, bias) : null, yv, info.outChannels, ACTIVATIONS[activation]!, Number(attrs['leakyreluAlpha'] ?? 0.2));
     }
     return y;
   };
@@ -235,7 +238,7 @@ export function registerNativeKernels(tf: Tf, native: NativeKernels): string[] {
     const cv = f32(heap, c);
     native.matMul(Int32Array.from([size(batchA), size(batchB), m, n, k, tA ? 1 : 0, tB ? 1 : 0]), f32(heap, a!), f32(heap, b!), cv);
     if (fused && (bias || activation !== 'linear')) {
-      native.biasActivation(cv, bias ? f32(heap, bias) : null, n, ACTIVATIONS[activation]!, Number(attrs['leakyreluAlpha'] ?? 0.2));
+      native.biasActivation(cv, bias ? f32(heap, bias) : null, cv, n, ACTIVATIONS[activation]!, Number(attrs['leakyreluAlpha'] ?? 0.2));
     }
     return c;
   };
@@ -275,6 +278,56 @@ export function registerNativeKernels(tf: Tf, native: NativeKernels): string[] {
     native.lrnGrad(f32(heap, x!), f32(heap, y!), f32(heap, dy!), f32(heap, dx), x!.shape[3]!, ...lrnAttrs(args.attrs ?? {}));
     return dx;
   });
+
+  // A bias added along the last axis (every conv and dense layer in training, where tfjs
+  // does not fuse it): wasm's broadcasting Add is a generic strided loop.
+  put('Add', (fallback) => (args) => {
+    const { a, b } = args.inputs;
+    if (!allFloat(a, b)) return fallback(args);
+    const size = (t: TensorInfo) => t.shape.reduce((p, d) => p * d, 1);
+    const isBias = (v: TensorInfo, of: TensorInfo) => of.shape.length >= 2 && v.shape.length >= 1 && v.shape.length <= of.shape.length && size(v) === of.shape[of.shape.length - 1] && v.shape[v.shape.length - 1] === size(v);
+    const [big, bias] = isBias(b!, a!) ? [a!, b!] : isBias(a!, b!) ? [b!, a!] : [null, null];
+    if (!big || !bias) return fallback(args);
+    const heap = heapOf(args.backend);
+    const y = heap.makeOutput(tf.broadcast_util.assertAndGetBroadcastShape(a!.shape, b!.shape), 'float32');
+    native.biasActivation(f32(heap, big), f32(heap, bias), f32(heap, y), size(bias), 0, 0);
+    return y;
+  });
+  put('Relu', (fallback) => (args) => {
+    const x = args.inputs['x']!;
+    if (x.dtype !== 'float32') return fallback(args);
+    const heap = heapOf(args.backend);
+    const y = heap.makeOutput(x.shape, 'float32');
+    native.biasActivation(f32(heap, x), null, f32(heap, y), 1, ACTIVATIONS['relu']!, 0);
+    return y;
+  });
+  if (!tf.getKernel(RELU_GRAD_KERNEL, 'wasm')) {
+    tf.registerKernel({
+      kernelName: RELU_GRAD_KERNEL,
+      backendName: 'wasm',
+      kernelFunc: (({ inputs, backend }: { inputs: Record<string, TensorInfo>; backend: KernelBackend }) => {
+        const heap = heapOf(backend);
+        const dx = heap.makeOutput(inputs['x']!.shape, 'float32');
+        native.reluGrad(f32(heap, inputs['dy']!), f32(heap, inputs['x']!), f32(heap, dx));
+        return dx;
+      }) as never,
+    });
+    replaced.push(RELU_GRAD_KERNEL);
+    // tfjs's ReLU gradient is dy · cast(step(x)): three passes. Where the one-pass kernel
+    // exists (wasm with these kernels) the gradient runs it; elsewhere tfjs's own.
+    const own = tf.getGradient('Relu');
+    if (own) {
+      tf.registerGradient({
+        ...own,
+        gradFunc: (dy, saved, attrs) => {
+          const [x] = saved;
+          const g = dy as Tensor;
+          if (Array.isArray(dy) || g.dtype !== 'float32' || x!.dtype !== 'float32' || !tf.getKernel(RELU_GRAD_KERNEL, tf.getBackend())) return own.gradFunc(dy, saved, attrs);
+          return { x: () => tf.engine().runKernel(RELU_GRAD_KERNEL, { dy: g, x: x! }) as Tensor };
+        },
+      });
+    }
+  }
 
   // A kernel of nnspec's own (no tfjs op has it): Optimizer runs it when the backend has it.
   if (!tf.getKernel(SGD_STEP_KERNEL, 'wasm')) {

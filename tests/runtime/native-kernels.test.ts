@@ -118,7 +118,7 @@ describe.skipIf(!BUILT)(`native kernels equal tfjs-cpu${BUILT ? '' : ' (skipped:
 
   it('are registered, and the backend line names OpenBLAS, its kernels and threads', () => {
     expect(selected.native).toMatchObject({ summary: expect.stringMatching(/^native kernels: OpenBLAS [\d.]+ \w+, 2 threads$/) as unknown });
-    for (const name of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad', 'LRN', 'LRNGrad', 'Sum', 'Mean']) {
+    for (const name of ['Conv2D', 'FusedConv2D', 'Conv2DBackpropFilter', 'Conv2DBackpropInput', 'BatchMatMul', '_FusedMatMul', 'MaxPoolGrad', 'LRN', 'LRNGrad', 'Sum', 'Mean', 'Add', 'Relu']) {
       expect(kernelsBeforeNative.has(name), name).toBe(true);
       expect((tf.getKernel(name, 'wasm') as { native?: boolean }).native, name).toBe(true);
     }
@@ -190,6 +190,28 @@ describe.skipIf(!BUILT)(`native kernels equal tfjs-cpu${BUILT ? '' : ' (skipped:
       const g = tf.grads((a: Tensor, b: Tensor) => tf.matMul(a, b, false, true).square().sum());
       return [tf.matMul(x, w, false, true), ...g([x, w])];
     });
+  });
+
+  it('Add of a bias along the last axis (either operand, rank 1 or padded with 1s), Relu and its gradient', () => {
+    agree(() => {
+      const x = tf.tensor4d(values(2 * 5 * 3 * 6, 20), [2, 5, 3, 6]);
+      const bias = tf.tensor1d(values(6, 21));
+      const f = (t: Tensor) => tf.relu(tf.add(t, bias)).mul(tf.tensor4d(values(2 * 5 * 3 * 6, 22), [2, 5, 3, 6])).sum();
+      return [tf.add(x, bias), tf.add(bias, x), tf.add(x, bias.reshape([1, 1, 6])), tf.add(x.reshape([30, 6]), bias), tf.relu(x), tf.grad(f)(x)];
+    }, 0);
+    // Adds that are no bias go to wasm's own kernel, and still add.
+    agree(() => [tf.add(tf.tensor2d(values(12, 23), [3, 4]), tf.tensor2d(values(3, 24), [3, 1])), tf.add(tf.tensor1d(values(5, 25)), tf.tensor1d(values(5, 26)))], 0);
+  });
+
+  it('ReLU passes NaN through, forward and backward, as tfjs-cpu does', () => {
+    const f = () => {
+      const x = tf.tensor1d([NaN, -1, 0, 2]);
+      return [tf.relu(x), tf.grad((t: Tensor) => tf.relu(t).sum())(x)];
+    };
+    const [y, dx] = runOn(tf, 'wasm', f);
+    expect(Array.from(y!)).toEqual([NaN, 0, 0, 2]);
+    expect(Array.from(dx!)).toEqual([NaN, 0, 0, 1]);
+    expect(runOn(tf, 'cpu', f).map((t) => Array.from(t))).toEqual([Array.from(y!), Array.from(dx!)]);
   });
 
   const lrns: [number, number, number, number][] = [];

@@ -542,36 +542,83 @@ static napi_value max_pool_backprop(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-// biasActivation(y, bias, channels, kind, alpha): y[…, c] = act(y[…, c] + bias[c]) in place;
-// bias may be null. kind: 0 linear, 1 relu, 2 relu6, 3 leakyrelu (alpha), 4 sigmoid, 5 elu.
+typedef struct {
+  const float *x, *bias;
+  float *y;
+  size_t channels;
+  int kind;
+  float alpha;
+} ActJob;
+
+// Pixels [begin, end): y = act(x + bias), bias along the last axis.
+static void activation_part(void *p, size_t begin, size_t end, int part) {
+  const ActJob *j = p;
+  const size_t C = j->channels, len = (end - begin) * C;
+  const float *x = j->x + begin * C;
+  float *y = j->y + begin * C;
+  if (j->bias)
+    for (size_t i = 0; i < len; i += C)
+      for (size_t c = 0; c < C; c++) y[i + c] = x[i + c] + j->bias[c];
+  else if (x != y)
+    memcpy(y, x, len * sizeof(float));
+  const float al = j->alpha;
+  // One plain loop per activation, so that each vectorises.
+  switch (j->kind) {
+    case 1: for (size_t i = 0; i < len; i++) y[i] = y[i] < 0 ? 0 : y[i]; break; // NaN stays NaN, as in tfjs
+    case 2: for (size_t i = 0; i < len; i++) y[i] = y[i] < 0 ? 0 : (y[i] > 6 ? 6 : y[i]); break;
+    case 3: for (size_t i = 0; i < len; i++) y[i] = y[i] < 0 ? al * y[i] : y[i]; break;
+    case 4: for (size_t i = 0; i < len; i++) y[i] = 1.0f / (1.0f + expf(-y[i])); break;
+    case 5: for (size_t i = 0; i < len; i++) y[i] = y[i] < 0 ? expm1f(y[i]) : y[i]; break;
+    default: break;
+  }
+}
+
+// biasActivation(x, bias, y, channels, kind, alpha): y[…, c] = act(x[…, c] + bias[c]); y may
+// be x; bias may be null. kind: 0 linear, 1 relu, 2 relu6, 3 leakyrelu (alpha), 4 sigmoid, 5 elu.
 static napi_value bias_activation(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value a[5];
-  float *y, *bias = NULL;
-  size_t ly, lb = 0;
+  size_t argc = 6;
+  napi_value a[6];
+  float *x, *y, *bias = NULL;
+  size_t lx, ly, lb = 0;
   int32_t channels, kind;
   double alpha;
   napi_valuetype bt;
-  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc != 5 || !f32(env, a[0], &y, &ly) || napi_typeof(env, a[1], &bt) != napi_ok ||
-      (bt != napi_null && !f32(env, a[1], &bias, &lb)) || napi_get_value_int32(env, a[2], &channels) != napi_ok ||
-      napi_get_value_int32(env, a[3], &kind) != napi_ok || napi_get_value_double(env, a[4], &alpha) != napi_ok)
-    return fail(env, "biasActivation(y, bias, channels, kind, alpha): bad arguments");
-  if (channels < 1 || ly % channels || (bias && lb != (size_t)channels) || kind < 0 || kind > 5) return fail(env, "biasActivation: bad shape or kind");
-  const float al = (float)alpha;
-  if (bias)
-    for (size_t i = 0; i < ly; i += channels) {
-      float *v = y + i;
-      for (int c = 0; c < channels; c++) v[c] += bias[c];
-    }
-  // One plain loop per activation, so that each vectorises.
-  switch (kind) {
-    case 1: for (size_t i = 0; i < ly; i++) y[i] = y[i] < 0 ? 0 : y[i]; break; // NaN stays NaN, as in tfjs
-    case 2: for (size_t i = 0; i < ly; i++) y[i] = y[i] < 0 ? 0 : (y[i] > 6 ? 6 : y[i]); break;
-    case 3: for (size_t i = 0; i < ly; i++) y[i] = y[i] < 0 ? al * y[i] : y[i]; break;
-    case 4: for (size_t i = 0; i < ly; i++) y[i] = 1.0f / (1.0f + expf(-y[i])); break;
-    case 5: for (size_t i = 0; i < ly; i++) y[i] = y[i] < 0 ? expm1f(y[i]) : y[i]; break;
-    default: break;
+  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc != 6 || !f32(env, a[0], &x, &lx) || napi_typeof(env, a[1], &bt) != napi_ok ||
+      (bt != napi_null && !f32(env, a[1], &bias, &lb)) || !f32(env, a[2], &y, &ly) || napi_get_value_int32(env, a[3], &channels) != napi_ok ||
+      napi_get_value_int32(env, a[4], &kind) != napi_ok || napi_get_value_double(env, a[5], &alpha) != napi_ok)
+    return fail(env, "biasActivation(x, bias, y, channels, kind, alpha): bad arguments");
+  if (channels < 1 || lx != ly || ly % channels || (bias && lb != (size_t)channels) || kind < 0 || kind > 5) return fail(env, "biasActivation: bad shape or kind");
+  ActJob j = {x, bias, y, (size_t)channels, kind, (float)alpha};
+  const size_t pixels = ly / channels;
+  parallel_for(pixels, ly / 65536 + 1, activation_part, &j);
+  return NULL;
+}
+
+typedef struct {
+  const float *dy, *x;
+  float *dx;
+} ReluGradJob;
+
+static void relu_grad_part(void *p, size_t begin, size_t end, int part) {
+  const ReluGradJob *j = p;
+  for (size_t i = begin; i < end; i++) {
+    const float x = j->x[i];
+    j->dx[i] = j->dy[i] * (x != x ? x : x > 0 ? 1.0f : 0.0f);
   }
+}
+
+// reluGrad(dy, x, dx): dx = dy · step(x), tfjs's ReLU gradient (step: 1 above 0, else 0, NaN
+// for NaN) in one pass instead of Step, Cast and Multiply.
+static napi_value relu_grad(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  float *dy, *x, *dx;
+  size_t ldy, lx, ldx;
+  if (napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok || argc != 3 || !f32(env, a[0], &dy, &ldy) || !f32(env, a[1], &x, &lx) ||
+      !f32(env, a[2], &dx, &ldx) || ldy != lx || ldx != lx)
+    return fail(env, "reluGrad(dy, x, dx): bad arguments");
+  ReluGradJob j = {dy, x, dx};
+  parallel_for(lx, lx / 65536 + 1, relu_grad_part, &j);
   return NULL;
 }
 
@@ -821,6 +868,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"matMul", NULL, mat_mul, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"maxPoolBackprop", NULL, max_pool_backprop, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"biasActivation", NULL, bias_activation, NULL, NULL, NULL, napi_default_jsproperty, NULL},
+      {"reluGrad", NULL, relu_grad, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"reduceSum", NULL, reduce_sum, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"lrn", NULL, lrn, NULL, NULL, NULL, napi_default_jsproperty, NULL},
       {"lrnGrad", NULL, lrn_grad, NULL, NULL, NULL, napi_default_jsproperty, NULL},
