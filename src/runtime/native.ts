@@ -87,9 +87,6 @@ export function loadNative(threads: number): NativeLoad {
   const path = nativeAddonPath();
   try {
     chooseOpenBlasCore();
-    // OpenBLAS's idle threads otherwise spin for ~0.1 s after each product, taking the
-    // cores from the wasm threads that run the ops in between.
-    process.env['OPENBLAS_THREAD_TIMEOUT'] ??= '4';
     const native = createRequire(import.meta.url)(path) as NativeKernels;
     native.setThreads(threads);
     const d = native.describe();
@@ -97,7 +94,7 @@ export function loadNative(threads: number): NativeLoad {
     return (loaded = { native, summary: `native kernels: OpenBLAS${version ? ` ${version}` : ''} ${d.core}, ${d.threads} thread${d.threads === 1 ? '' : 's'}` });
   } catch (err) {
     const e = err as { code?: string; message?: string };
-    const why = e.code === 'MODULE_NOT_FOUND' ? 'not built (npm run build:native needs g++ and OpenBLAS)' : (e.message ?? String(err)).split('\n')[0]!;
+    const why = e.code === 'MODULE_NOT_FOUND' ? 'not built (npm run build:native needs a C compiler and OpenBLAS)' : (e.message ?? String(err)).split('\n')[0]!;
     return (loaded = { why });
   }
 }
