@@ -551,6 +551,7 @@ typedef struct {
 } ActJob;
 
 // Pixels [begin, end): y = act(x + bias), bias along the last axis.
+__attribute__((target_clones("avx2", "default")))
 static void activation_part(void *p, size_t begin, size_t end, int part) {
   const ActJob *j = p;
   const size_t C = j->channels, len = (end - begin) * C;
@@ -599,12 +600,17 @@ typedef struct {
   float *dx;
 } ReluGradJob;
 
+__attribute__((target_clones("avx2", "default")))
+static void relu_grad_span(const float *restrict dy, const float *restrict x, float *restrict dx, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    const float s = x[i] > 0 ? 1.0f : 0.0f;
+    dx[i] = dy[i] * (x[i] == x[i] ? s : x[i]);
+  }
+}
+
 static void relu_grad_part(void *p, size_t begin, size_t end, int part) {
   const ReluGradJob *j = p;
-  for (size_t i = begin; i < end; i++) {
-    const float x = j->x[i];
-    j->dx[i] = j->dy[i] * (x != x ? x : x > 0 ? 1.0f : 0.0f);
-  }
+  relu_grad_span(j->dy + begin, j->x + begin, j->dx + begin, end - begin);
 }
 
 // reluGrad(dy, x, dx): dx = dy · step(x), tfjs's ReLU gradient (step: 1 above 0, else 0, NaN
