@@ -222,13 +222,10 @@ async function compile(c: NetCase): Promise<BackendInput | string> {
   // A train/val net is compared as it trains: its TRAIN phase's layers.
   const options: PrepareOptions = c.undeclared ? { undeclared: c.undeclared, phase: 'TRAIN' } : {};
   const input = await prepare(c.path, options);
-  // Train-mode BatchNorm over a handful of values is ill-conditioned (PyTorch float32 itself then
-  // misses float64 by 1e-2): grow the input until each normalises over at least 32 (4×4 maps at batch 2).
-  if (typeof input === 'string' || !batchStatistics(input) || fewestBatchValues(input) >= 32) return input;
-  for (const minSize of [64, 128, 224]) {
-    const bigger = await prepare(c.path, { ...options, minSize });
-    if (typeof bigger === 'string' || fewestBatchValues(bigger) >= 32) return bigger;
-  }
+  // 2×2 maps at batch 2 give every BatchNorm at least 8 values per channel. (More does not make
+  // train-mode BatchNorm better conditioned: at 128×128 PyTorch float32 misses float64 by 1e-2 on
+  // resnet18 and mobilenet_v2 too.)
+  if (typeof input !== 'string' && batchStatistics(input) && fewestBatchValues(input) < 8) return prepare(c.path, { ...options, minSize: 64 });
   return input;
 }
 
@@ -384,16 +381,16 @@ afterAll(() => {
  * Some nets' gradients are ill-conditioned in float32 (mostly through train-mode BatchNorm,
  * whose backward pass cancels large terms: specs/resnet50 in eval mode on the same weights is
  * ~1e-6, in train mode ~1e-2): PyTorch's own float32 gradient misses the float64 one by more
- * than TOLERANCE. There tfjs is held to what float32 can do: within ROUNDING_FACTOR × PyTorch
- * float32's own error for that parameter, or PyTorch float32's worst error in the net when that
- * is larger. The second bound is for nets where float32 rounding flips discrete decisions (which
- * input a max-pool window routes its gradient to, which side of zero a ReLU input falls):
- * which parameters such a flip reaches is luck, how far it moves them is what float32 shows on
- * its worst one. GoogLeNet train_val is the case: tfjs-cpu's reference kernels miss float64 by
- * 1.0e-3 on inception_3a_pool_proj.bias (PyTorch float32: 8.4e-5), wasm with nnspec's kernels
- * by 1.2e-4 on inception_3b_5x5.weight (PyTorch float32: 6.4e-7), PyTorch float32 itself by
- * 2.6e-3 on conv1. Each such net is named here, and must stay ill-conditioned (PyTorch float32
- * off by more than TOLERANCE / 2), so the list cannot hide a net.
+ * than TOLERANCE. There tfjs is held to what float32 can do on that net: every gradient within
+ * ROUNDING_FACTOR × PyTorch float32's worst error in the net. Not per parameter: float32
+ * rounding flips discrete decisions (which input a max-pool window routes its gradient to,
+ * which side of zero a ReLU or a normalised value falls), and which parameters such a flip
+ * reaches is luck, while how far it moves them is what float32 shows on its worst one.
+ * GoogLeNet train_val is the case: tfjs-cpu's reference kernels miss float64 by 1.0e-3 on
+ * inception_3a_pool_proj.bias (PyTorch float32: 8.4e-5), wasm with nnspec's kernels by 1.2e-4
+ * on inception_3b_5x5.weight (PyTorch float32: 6.4e-7), PyTorch float32 itself by 2.6e-3 on
+ * conv1. Each such net is named here, and must stay ill-conditioned (PyTorch float32 off by
+ * more than TOLERANCE / 2), so the list cannot hide a net.
  */
 const ILL_CONDITIONED = new Set<string>([
   'specs/torchvision/mobilenet_v2.nnspec', // PyTorch float32: 1.1e-4 (features.7)
@@ -401,6 +398,14 @@ const ILL_CONDITIONED = new Set<string>([
   'BVLC__caffe/bvlc_googlenet__train_val.prototxt', // no BatchNorm, but 224×224 and three losses: PyTorch float32 2.6e-3 (conv1)
   'BVLC__caffe/V1_11a4c16__bvlc_googlenet__train_val.prototxt', // PyTorch float32: 2.6e-3 (conv1_7x7_s2)
   'specs/mobilenet_v2.nnspec', // PyTorch float32: 2.8e-3 (conv1.bn)
+  // The nets NNSPEC_SLOW=1 adds:
+  'specs/googlenet.nnspec', // 224×224 (its 7×7 average pool is fixed), no BatchNorm: PyTorch float32 3.8e-3 (conv1)
+  'specs/resnet50.nnspec', // PyTorch float32: 4.4e-2 (stage3.4.reduce)
+  'specs/torchvision/resnet50.nnspec', // PyTorch float32: 8.9e-3 (bn1)
+  'BVLC__caffe/bvlc_googlenet__deploy.prototxt', // PyTorch float32: 3.2e-3 (conv1_7x7_s2)
+  'KaimingHe__deep-residual-networks/ResNet-50-deploy.prototxt', // 224×224: PyTorch float32 4.2e-4 (conv1)
+  'KaimingHe__deep-residual-networks/ResNet-152-deploy.prototxt', // PyTorch float32: 3.2e-3 (conv1)
+  'shelhamer__fcn.berkeleyvision.org/deploy.prototxt', // PyTorch float32: 3.2e-4 (conv5_2)
 ]);
 const ROUNDING_FACTOR = 10;
 
@@ -413,8 +418,8 @@ function check(id: string): void {
   if (ILL_CONDITIONED.has(id)) expect(torchWorst, `${id} is listed as ill-conditioned, but PyTorch float32 is this close to float64`).toBeGreaterThan(TOLERANCE / 2);
   else expect(torchWorst, `${id}: PyTorch float32 is this far from float64 (${r.keys[r.torch_rel.indexOf(torchWorst)]}); list the net in ILL_CONDITIONED if that is rounding`).toBeLessThan(TOLERANCE);
   r.rel.forEach((e, i) => {
-    const bound = ILL_CONDITIONED.has(id) ? Math.max(TOLERANCE, ROUNDING_FACTOR * r.torch_rel[i]!, torchWorst) : TOLERANCE;
-    expect(e, `${id}: ${r.keys[i]} (max |Δ| ${r.max_abs[i]}, PyTorch float32's own error ${r.torch_rel[i]})`).toBeLessThan(bound);
+    const bound = ILL_CONDITIONED.has(id) ? Math.max(TOLERANCE, ROUNDING_FACTOR * torchWorst) : TOLERANCE;
+    expect(e, `${id}: ${r.keys[i]} (max |Δ| ${r.max_abs[i]}, PyTorch float32's own error ${r.torch_rel[i]}, its worst in the net ${torchWorst})`).toBeLessThan(bound);
   });
 }
 
