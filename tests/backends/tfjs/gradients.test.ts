@@ -109,16 +109,10 @@ const NOT_COVERED: [id: string, why: string, options?: PrepareOptions][] = [
  */
 const CPU_NETS = new Set<string>([]);
 
-/** Nets too slow for the default run (tfjs's backward passes on wasm); NNSPEC_SLOW=1 runs them. */
+/** Nets too slow for the default run (mostly PyTorch's float64 reference); NNSPEC_SLOW=1 runs them. */
 const SLOW_NETS = new Set<string>([
-  'specs/resnet18.nnspec',
-  'specs/alexnet.nnspec',
   'specs/googlenet.nnspec', // 224×224: its 7×7 average pool is fixed
-  'specs/mobilenet_v2.nnspec',
   'specs/resnet50.nnspec',
-  'specs/vgg16.nnspec',
-  'specs/torchvision/alexnet.nnspec',
-  'specs/torchvision/resnet18.nnspec',
   'specs/torchvision/resnet50.nnspec',
   'specs/torchvision/vgg16.nnspec', // adaptive pooling keeps its 25088×4096 fc6 at any input size
   'BVLC__caffe/bvlc_alexnet__deploy.prototxt',
