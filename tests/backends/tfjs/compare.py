@@ -7,6 +7,7 @@ operation straight from torch.nn.functional (or Caffe's loops), never from nnspe
 case's reference outputs are compared with the tfjs outputs given; prints {id: {"rel": [...],
 "max_abs": [...]}} or {id: {"error": text}}. Exits 3 with {"skip": reason} without torch.
 """
+import contextlib
 import importlib.util
 import json
 import math
@@ -237,8 +238,77 @@ def relative_l2(a, b, floor=0.0):
     return diff / scale if scale > 0 else diff
 
 
-def objective_and_gradients(case, module, double):
-    """The objective and its gradients in the emitted module, in train mode with dropout off."""
+@contextlib.contextmanager
+def decisions(route=None, record=None):
+    """F.max_pool2d, F.relu and F.hardtanh (ReLU6, Hardtanh), for measuring float32 gradients
+    against float64 ones. Each makes a choice by comparing values: which position wins a
+    max-pool window, whether a ReLU or a clip passes its input. Where the values compared are closer than float32's rounding (googlenet
+    at 128×128: two values of a 2×2 window 2.9e-6 apart after 1.7e-5 of rounding; specs/googlenet
+    at 224: a ReLU input of 4.4e-7), rounding makes the choice, and the gradient taking the other
+    way moves every parameter upstream (2.4e-2, 1.5e-3). With `route` ({"max_pool": [...],
+    "relu": [...], "clip": [...]}: a float32 run's values at each call's input, in call order) float64 makes
+    the choices that run made (the first maximum in row-major order, as both frameworks break
+    exact ties; a ReLU passes where the value is > 0, a clip where min ≤ value ≤ max, as
+    tfjs's clipByValue does), so that it measures only what rounding
+    does to the values; with `record` (the same shape, lists to fill) the inputs are kept."""
+    if route is None and record is None:
+        yield
+        return
+    originals = {"max_pool": F.max_pool2d, "relu": F.relu, "clip": F.hardtanh}
+    calls = {"max_pool": 0, "relu": 0, "clip": 0}
+
+    def given(kind, x):
+        i = calls[kind]
+        calls[kind] += 1
+        if i >= len(route[kind]):
+            raise ValueError("%s call %d: no float32 input to route it by" % (kind, i + 1))
+        t = route[kind][i].to(x.dtype)
+        if list(t.shape) != list(x.shape) and kind == "max_pool" and t.dim() == 4:
+            # WindowPool pads with -inf (and may crop the end) before pooling: pad these the same way.
+            finite = torch.isfinite(x[0, 0])
+            begin = [int(finite.any(1).nonzero()[0]), int(finite.any(0).nonzero()[0])]
+            rows, cols = min(t.shape[2], x.shape[2] - begin[0]), min(t.shape[3], x.shape[3] - begin[1])
+            padded = torch.full_like(x, -math.inf)
+            padded[:, :, begin[0] : begin[0] + rows, begin[1] : begin[1] + cols] = t[:, :, :rows, :cols]
+            t = padded
+        if list(t.shape) != list(x.shape):
+            raise ValueError("%s call %d: float32 input %s, here %s" % (kind, i + 1, list(t.shape), list(x.shape)))
+        return t
+
+    def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+        if record is not None or return_indices:
+            if record is not None:
+                record["max_pool"].append(x.detach().clone())
+            return originals["max_pool"](x, kernel_size, stride, padding, dilation, ceil_mode=ceil_mode, return_indices=return_indices)
+        _, where = originals["max_pool"](given("max_pool", x), kernel_size, stride, padding, dilation, ceil_mode=ceil_mode, return_indices=True)
+        return x.flatten(2).gather(2, where.flatten(2)).view(where.shape)
+
+    def relu(x, inplace=False):
+        if record is not None:
+            record["relu"].append(x.detach().clone())
+            return originals["relu"](x, inplace=inplace)
+        return x * (given("relu", x) > 0).to(x.dtype)
+
+    def hardtanh(x, min_val=-1.0, max_val=1.0, inplace=False):
+        if record is not None:
+            record["clip"].append(x.detach().clone())
+            return originals["clip"](x, min_val, max_val, inplace=inplace)
+        t = given("clip", x)
+        passes = ((t >= min_val) & (t <= max_val)).to(x.dtype)
+        return x * passes + (t < min_val).to(x.dtype) * min_val + (t > max_val).to(x.dtype) * max_val
+
+    F.max_pool2d, F.relu, F.hardtanh = max_pool, relu, hardtanh
+    try:
+        yield
+    finally:
+        F.max_pool2d, F.relu, F.hardtanh = originals["max_pool"], originals["relu"], originals["clip"]
+    if route is not None and calls != {k: len(v) for k, v in route.items()}:
+        raise ValueError("the module made %s calls, the float32 run %s" % (calls, {k: len(v) for k, v in route.items()}))
+
+
+def objective_and_gradients(case, module, double, route=None, record=None):
+    """The objective and its gradients in the emitted module, in train mode with dropout off
+    (max pools and ReLUs routed or recorded as `decisions` says)."""
     model = module.Model()
     module.load_weights(model, case["weights"])
     if double:
@@ -258,7 +328,8 @@ def objective_and_gradients(case, module, double):
 
     torch.softmax = recording
     try:
-        out = model(*[inputs[name] for name in module.INPUT_SHAPES])
+        with decisions(route, record):
+            out = model(*[inputs[name] for name in module.INPUT_SHAPES])
     finally:
         torch.softmax = softmax
     outs = list(out) if isinstance(out, tuple) else [out]
@@ -280,8 +351,12 @@ def run_gradients(case, index):
     float64 (same float32 weights and inputs); the module in float32 is measured against it
     too, to tell the framework's own rounding from a disagreement."""
     module = load(case["file"], "tfjs_grad_%d" % index)
-    exact, reference = objective_and_gradients(case, module, True)
-    single, torch32 = objective_and_gradients(case, module, False)
+    # Each float32 run is measured against float64 making that run's max-pool and ReLU choices.
+    tfjs_choices = {kind: [read(pair) for pair in case["decision_inputs"][kind]] for kind in ("max_pool", "relu", "clip")}
+    exact, reference = objective_and_gradients(case, module, True, route=tfjs_choices)
+    torch_choices = {"max_pool": [], "relu": [], "clip": []}
+    single, torch32 = objective_and_gradients(case, module, False, record=torch_choices)
+    exact32, reference32 = objective_and_gradients(case, module, True, route=torch_choices)
     ours = module._read_safetensors(case["grads"])
     missing = sorted(k for k in reference if k not in ours)
     if missing:
@@ -293,11 +368,11 @@ def run_gradients(case, index):
     floor = ZERO_GRADIENT * largest
     rel = [relative_l2(ours[k], reference[k], floor) for k in keys]
     max_abs = [(ours[k] - reference[k]).abs().max().item() if ours[k].numel() else 0.0 for k in keys]
-    torch_rel = [relative_l2(torch32[k], reference[k], floor) for k in keys]
+    torch_rel = [relative_l2(torch32[k], reference32[k], floor) for k in keys]
     objective = abs(case["objective"] - exact)
     rel.append(objective / abs(exact) if exact != 0 else objective)
     max_abs.append(objective)
-    torch_rel.append(abs(single - exact) / abs(exact) if exact != 0 else abs(single - exact))
+    torch_rel.append(abs(single - exact32) / abs(exact32) if exact32 != 0 else abs(single - exact32))
     keys.append("(objective)")
     return {"rel": rel, "max_abs": max_abs, "torch_rel": torch_rel, "keys": keys}
 
