@@ -39,31 +39,24 @@ function subsample(tf: Tf, y: T4, stride: Pair): T4 {
   const [n, h, w, c] = y.shape;
   const rows = Math.ceil(h / stride[0]);
   const cols = Math.ceil(w / stride[1]);
-  return tf
-    .pad(y, [[0, 0], [0, rows * stride[0] - h], [0, cols * stride[1] - w], [0, 0]])
-    .reshape([n, rows, stride[0], cols, stride[1] * c])
-    .slice([0, 0, 0, 0, 0], [n, rows, 1, cols, c])
-    .reshape([n, rows, cols, c]);
+  const padded = tf.pad(y, [[0, 0], [0, rows * stride[0] - h], [0, cols * stride[1] - w], [0, 0]]);
+  const kept = tf.slice(tf.reshape(padded, [n, rows, stride[0], cols, stride[1] * c]), [0, 0, 0, 0, 0], [n, rows, 1, cols, c]);
+  return tf.reshape(kept, [n, rows, cols, c]);
 }
 
 /** The filter a dilated convolution applies: `d − 1` zeros between neighbouring taps. */
-function dilateFilter(f: T4, [dh, dw]: Pair): T4 {
+function dilateFilter(tf: Tf, f: T4, [dh, dw]: Pair): T4 {
   const [kh, kw, ci, co] = f.shape;
-  return f
-    .reshape([kh, 1, kw, 1, ci, co])
-    .pad([[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]])
-    .reshape([kh * dh, kw * dw, ci, co])
-    .slice([0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]) as T4;
+  const spread = tf.pad(tf.reshape(f, [kh, 1, kw, 1, ci, co]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
+  return tf.slice(tf.reshape(spread, [kh * dh, kw * dw, ci, co]), [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, ci, co]) as T4;
 }
 
 /** The taps of a dilated filter's gradient that belong to the filter (the inverse of dilateFilter). */
-function undilateFilter(g: T4, [dh, dw]: Pair, [kh, kw]: Pair): T4 {
+function undilateFilter(tf: Tf, g: T4, [dh, dw]: Pair, [kh, kw]: Pair): T4 {
   const [eh, ew, ci, co] = g.shape;
-  return g
-    .pad([[0, kh * dh - eh], [0, kw * dw - ew], [0, 0], [0, 0]])
-    .reshape([kh, dh, kw, dw, ci, co])
-    .slice([0, 0, 0, 0, 0, 0], [kh, 1, kw, 1, ci, co])
-    .reshape([kh, kw, ci, co]);
+  const padded = tf.pad(g, [[0, kh * dh - eh], [0, kw * dw - ew], [0, 0], [0, 0]]);
+  const taps = tf.slice(tf.reshape(padded, [kh, dh, kw, dw, ci, co]), [0, 0, 0, 0, 0, 0], [kh, 1, kw, 1, ci, co]);
+  return tf.reshape(taps, [kh, kw, ci, co]);
 }
 
 /** Whether the backend's gradient kernels are nnspec's, which take dilations (tfjs-cpu's ignore them). */
@@ -100,10 +93,10 @@ function dilatedConv(tf: Tf, x: T4, filter: T4, pad: ExplicitPad | 'valid', dila
             run(back, { x: xs, dy: dy as T4 }, { dilations: dilation, filterShape: fs.shape }),
           ];
         }
-        const wide = dilateFilter(fs, dilation);
+        const wide = dilateFilter(tf, fs, dilation);
         return [
           run(input, { dy: dy as T4, filter: wide }, { dilations: [1, 1], inputShape: xs.shape }),
-          undilateFilter(run(back, { x: xs, dy: dy as T4 }, { dilations: [1, 1], filterShape: wide.shape }), dilation, [fs.shape[0], fs.shape[1]]),
+          undilateFilter(tf, run(back, { x: xs, dy: dy as T4 }, { dilations: [1, 1], filterShape: wide.shape }), dilation, [fs.shape[0], fs.shape[1]]),
         ];
       },
     };
