@@ -4,10 +4,9 @@
  * a self-contained report.html and train-section.nnspec. Exit 0: every step passed; 1: a step
  * failed; 2: usage, data or setup problems. tfjs and the data code are imported here only.
  */
-import { formatStylish } from '../diagnostics/format.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from './exit-codes.js';
-import { compileOptions, useColor, type NetFlags } from './options.js';
-import { guarded, openNetData, startBackend, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
+import { useColor, type NetFlags } from './options.js';
+import { checkBackendFlag, guarded, prepareTrainingNet, openNetData, startBackend, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface DoctorFlags extends NetFlags {
   data?: string;
@@ -43,14 +42,9 @@ async function doctor(path: string, flags: DoctorFlags, io: DoctorIo): Promise<n
   const seedFlag = number('--seed', flags.seed, Number.isSafeInteger, 'an integer');
   const valSplit = number('--val-split', flags.valSplit, (n) => n > 0 && n < 1, 'a fraction in (0, 1)');
   const threads = number('--threads', flags.threads, positiveInt, 'a whole number ≥ 1');
-  const { BACKENDS } = await import('../runtime/backend.js');
-  if (flags.backend !== undefined && !(BACKENDS as readonly string[]).includes(flags.backend)) {
-    throw new UsageError(`--backend expects one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
-  }
-  const options = compileOptions({ ...flags, phase: flags.phase ?? 'train' });
-  const session = await import('../train/session.js');
-  const { net, diagnostics } = await session.prepareNet(path, options);
-  if (diagnostics.items.length > 0) io.err(formatStylish(diagnostics.items, { color: useColor(flags, process.stderr) }));
+  await checkBackendFlag(flags.backend);
+  const { net, report } = await prepareTrainingNet(path, flags, io);
+  report();
   if (!net) return EXIT_PROBLEMS;
   const { DEFAULT_TRAIN } = await import('./train.js');
   const spec = net.input.model.train ?? DEFAULT_TRAIN;

@@ -12,7 +12,7 @@ import { formatStylish } from '../diagnostics/format.js';
 import type { WeightsFormat } from '../weights/load-weights.js';
 import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
-import { guarded, startBackend, number, positiveInt, STDIO, type CommandIo } from './model-command.js';
+import { checkBackendFlag, guarded, startBackend, number, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export type { CommandIo };
 
@@ -57,10 +57,7 @@ export interface OpenedNet {
 export async function openNet(path: string, flags: RunNetFlags, io: CommandIo, command: string): Promise<OpenedNet | number> {
   if (flags.format !== undefined && flags.format !== 'text' && flags.format !== 'json') throw new UsageError(`--format expects text or json, got '${flags.format}'`);
   const threads = number('--threads', flags.threads, positiveInt, 'a whole number ≥ 1');
-  const { BACKENDS } = await import('../runtime/backend.js');
-  if (flags.backend !== undefined && !(BACKENDS as readonly string[]).includes(flags.backend)) {
-    throw new UsageError(`--backend expects one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
-  }
+  await checkBackendFlag(flags.backend);
   if (!flags.weights) throw new UsageError(`${command} needs the trained weights: --weights FILE (.safetensors from nnspec train --out, or a .caffemodel)`);
 
   const { prepareBackendInput } = await import('../backends/backend.js');

@@ -13,7 +13,7 @@ import { EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, UsageError } from './exit-codes.js'
 import { isFsError } from './check.js';
 import { describeFsError } from './inputs.js';
 import { compileOptions, useColor, type NetFlags } from './options.js';
-import { guarded, startBackend, STDIO, type CommandIo } from './model-command.js';
+import { checkBackendFlag, guarded, startBackend, STDIO, type CommandIo } from './model-command.js';
 
 export interface InitReportFlags extends NetFlags {
   batch?: string | number;
@@ -92,10 +92,7 @@ async function produce(path: string, flags: InitReportFlags, io: InitReportIo, h
   const threads = integer('--threads', flags.threads, (n) => n >= 1, 'a whole number ≥ 1');
   const format = flags.format ?? 'table';
   if (format !== 'table' && format !== 'json') throw new UsageError(`--format expects table or json, got '${format}'`);
-  const { BACKENDS } = await import('../runtime/backend.js');
-  if (flags.backend !== undefined && !(BACKENDS as readonly string[]).includes(flags.backend)) {
-    throw new UsageError(`--backend expects one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
-  }
+  await checkBackendFlag(flags.backend);
   // A Caffe train_val net keeps its loss layers (and its labels) in the TRAIN phase.
   const options = compileOptions({ ...flags, phase: flags.phase ?? 'train' });
   const { prepareBackendInput } = await import('../backends/backend.js');

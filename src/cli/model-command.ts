@@ -4,9 +4,12 @@
  * cause — bad flags, unreadable files, bad data, a net that cannot run, a backend that cannot
  * start — into a one-line message and exit code 2 instead of a stack trace.
  */
+import type { DiagnosticBag } from '../diagnostics/diagnostic.js';
+import { formatStylish } from '../diagnostics/format.js';
 import type { PreparedNet } from '../train/session.js';
 import type { SelectedBackend } from '../runtime/backend.js';
 import { EXIT_USAGE, UsageError } from './exit-codes.js';
+import { compileOptions, useColor, type NetFlags } from './options.js';
 import { isFsError } from './check.js';
 import { describeFsError } from './inputs.js';
 
@@ -31,6 +34,28 @@ export function number(name: string, value: string | number | undefined, check: 
 }
 export const positiveInt = (n: number) => Number.isInteger(n) && n >= 1;
 export const positive = (n: number) => Number.isFinite(n) && n > 0;
+
+/** A `--backend` value that names no backend is a UsageError. */
+export async function checkBackendFlag(backend: string | undefined): Promise<void> {
+  const { BACKENDS } = await import('../runtime/backend.js');
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
+    throw new UsageError(`--backend expects one of ${BACKENDS.join(', ')}, got '${backend}'`);
+  }
+}
+
+/**
+ * Compiles `path` as the commands that train do (a Caffe train_val net keeps its loss layers
+ * in the TRAIN phase unless --phase says otherwise) and prepares it to train; `report` prints
+ * its diagnostics when the command chooses to.
+ */
+export async function prepareTrainingNet(path: string, flags: NetFlags & { color?: boolean }, io: CommandIo): Promise<{ net: PreparedNet | null; diagnostics: DiagnosticBag; report: () => void }> {
+  const session = await import('../train/session.js');
+  const { net, diagnostics } = await session.prepareNet(path, compileOptions({ ...flags, phase: flags.phase ?? 'train' }));
+  const report = () => {
+    if (diagnostics.items.length > 0) io.err(formatStylish(diagnostics.items, { color: useColor(flags, process.stderr) }));
+  };
+  return { net, diagnostics, report };
+}
 
 /**
  * Starts the TensorFlow.js backend `--backend`/`--threads` ask for (loading tfjs only now) and

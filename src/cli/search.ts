@@ -3,13 +3,12 @@
  * `search` section or `--param` flags (which replace the section's parameters). tfjs and the
  * data code are imported here only, so other commands never load them.
  */
-import { formatStylish } from '../diagnostics/format.js';
 import { SEARCH_METRICS, type SearchConfig, type SearchParam } from '../ir/search.js';
 import type { TrainConfig } from '../ir/train.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from './exit-codes.js';
-import { compileOptions, useColor, type NetFlags } from './options.js';
+import type { NetFlags } from './options.js';
 import { JournalMismatchError } from '../recipe/search/journal.js';
-import { guarded, openNetData, startBackend, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
+import { checkBackendFlag, guarded, prepareTrainingNet, openNetData, startBackend, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface SearchFlags extends NetFlags {
   data?: string;
@@ -69,15 +68,9 @@ async function search(path: string, flags: SearchFlags, io: SearchIo): Promise<n
   const batchFlag = number('--batch-size', flags.batchSize, positiveInt, 'a whole number ≥ 1');
   const valSplit = number('--val-split', flags.valSplit, (n) => n > 0 && n < 1, 'a fraction in (0, 1)');
   const threads = number('--threads', flags.threads, positiveInt, 'a whole number ≥ 1');
-  const { BACKENDS } = await import('../runtime/backend.js');
-  if (flags.backend !== undefined && !(BACKENDS as readonly string[]).includes(flags.backend)) throw new UsageError(`--backend expects one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
+  await checkBackendFlag(flags.backend);
   const space = await import('../recipe/search/space.js');
-  const options = compileOptions({ ...flags, phase: flags.phase ?? 'train' });
-  const session = await import('../train/session.js');
-  const { net, diagnostics } = await session.prepareNet(path, options);
-  const report = () => {
-    if (diagnostics.items.length > 0) io.err(formatStylish(diagnostics.items, { color: useColor(flags, process.stderr) }));
-  };
+  const { net, diagnostics, report } = await prepareTrainingNet(path, flags, io);
   if (!net) {
     report();
     return EXIT_PROBLEMS;

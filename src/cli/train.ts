@@ -8,8 +8,8 @@ import { formatStylish } from '../diagnostics/format.js';
 import type { TrainConfig } from '../ir/train.js';
 import type { Watch } from '../train/loop.js';
 import { EXIT_OK, EXIT_PROBLEMS, UsageError } from './exit-codes.js';
-import { compileOptions, useColor, type NetFlags } from './options.js';
-import { guarded, openNetData, startBackend, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
+import { useColor, type NetFlags } from './options.js';
+import { checkBackendFlag, guarded, prepareTrainingNet, openNetData, startBackend, number, positive, positiveInt, STDIO, type CommandIo } from './model-command.js';
 
 export interface TrainFlags extends NetFlags {
   data?: string;
@@ -76,10 +76,7 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
   let valSplit = number('--val-split', flags.valSplit, (n) => n >= 0 && n < 1, 'a fraction in [0, 1)');
   const threads = number('--threads', flags.threads, positiveInt, 'a whole number ≥ 1');
   const workersFlag = number('--workers', flags.workers, (n) => Number.isInteger(n) && n >= 0, 'a whole number ≥ 0');
-  const { BACKENDS } = await import('../runtime/backend.js');
-  if (flags.backend !== undefined && !(BACKENDS as readonly string[]).includes(flags.backend)) {
-    throw new UsageError(`--backend expects one of ${BACKENDS.join(', ')}, got '${flags.backend}'`);
-  }
+  await checkBackendFlag(flags.backend);
   // Resuming continues the run as it was: its data, seed, batch size and split come from the checkpoint.
   const checkpoints = flags.resume !== undefined ? await import('../train/checkpoint.js') : null;
   const resume = checkpoints ? checkpoints.readCheckpoint(flags.resume!) : null;
@@ -100,13 +97,8 @@ async function train(path: string, flags: TrainFlags, io: TrainIo): Promise<numb
     valSplit = saved.valSplit;
   }
   const outDir = flags.out ?? flags.resume;
-  // A Caffe train_val net keeps its loss layers in the TRAIN phase.
-  const options = compileOptions({ ...flags, phase: flags.phase ?? 'train' });
+  const { net, diagnostics, report } = await prepareTrainingNet(path, flags, io);
   const session = await import('../train/session.js');
-  const { net, diagnostics } = await session.prepareNet(path, options);
-  const report = () => {
-    if (diagnostics.items.length > 0) io.err(formatStylish(diagnostics.items, { color: useColor(flags, process.stderr) }));
-  };
   if (!net) {
     report();
     return EXIT_PROBLEMS;

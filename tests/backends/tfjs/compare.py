@@ -48,19 +48,8 @@ def run_module(case, index):
     args = [inputs[name] for name in module.INPUT_SHAPES]
     # A softmax output of random weights says little (it saturates or is uniform), so the
     # inputs of the module's torch.softmax calls are compared too, in call order.
-    seen = []
-    softmax = torch.softmax
-
-    def recording(x, *rest, **kw):
-        seen.append(x)
-        return softmax(x, *rest, **kw)
-
-    torch.softmax = recording
-    try:
-        with torch.no_grad():
-            out = model(*args)
-    finally:
-        torch.softmax = softmax
+    with softmax_inputs() as seen, torch.no_grad():
+        out = model(*args)
     outs = list(out) if isinstance(out, tuple) else [out]
     return outs + seen[: case.get("softmax_inputs", 0)]
 
@@ -239,6 +228,23 @@ def relative_l2(a, b, floor=0.0):
 
 
 @contextlib.contextmanager
+def softmax_inputs():
+    """Records the input of every torch.softmax call made inside, in call order."""
+    seen = []
+    softmax = torch.softmax
+
+    def recording(x, *rest, **kw):
+        seen.append(x)
+        return softmax(x, *rest, **kw)
+
+    torch.softmax = recording
+    try:
+        yield seen
+    finally:
+        torch.softmax = softmax
+
+
+@contextlib.contextmanager
 def decisions(route=None, record=None):
     """F.max_pool2d, F.relu and F.hardtanh (ReLU6, Hardtanh), for measuring float32 gradients
     against float64 ones. Each makes a choice by comparing values: which position wins a
@@ -319,19 +325,8 @@ def objective_and_gradients(case, module, double, route=None, record=None):
             m.eval()
     cast = (lambda t: t.double()) if double else (lambda t: t)  # noqa: E731
     inputs = {name: cast(read(pair)) for name, pair in case["inputs"].items()}
-    seen = []
-    softmax = torch.softmax
-
-    def recording(x, *rest, **kw):
-        seen.append(x)
-        return softmax(x, *rest, **kw)
-
-    torch.softmax = recording
-    try:
-        with decisions(route, record):
-            out = model(*[inputs[name] for name in module.INPUT_SHAPES])
-    finally:
-        torch.softmax = softmax
+    with softmax_inputs() as seen, decisions(route, record):
+        out = model(*[inputs[name] for name in module.INPUT_SHAPES])
     outs = list(out) if isinstance(out, tuple) else [out]
     if case.get("losses"):
         labels = {name: read(pair) for name, pair in case["labels"].items()}
