@@ -231,16 +231,14 @@ typedef struct {
   volatile int failed;
 } ConvJob;
 
-// y rows [begin, end) = cols(x) · filter, in chunks.
-static void forward_part(void *p, size_t begin, size_t end, int part) {
-  ConvJob *j = p;
+// The products of one chunk of im2col columns: rows [r0, r0 + rows) of the output grid, the
+// first chunk of a part being the one at `begin`.
+typedef void (*ChunkProduct)(ConvJob *j, const float *cols, size_t r0, size_t rows, size_t begin, int part);
+
+// Runs `product` over output rows [begin, end) in cache-sized im2col chunks of part `part`.
+static void im2col_chunks(ConvJob *j, size_t begin, size_t end, int part, ChunkProduct product) {
   const Geom *g = j->g;
-  const size_t k = (size_t)g->kh * g->kw * g->ci, co = g->co;
-  if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, end - begin, co, k, 1.0f, j->a + begin * k, k, j->b, co, 0.0f, j->c + begin * co, co);
-    return;
-  }
-  const size_t step = chunk_rows(g);
+  const size_t k = (size_t)g->kh * g->kw * g->ci, step = chunk_rows(g);
   float *cols = scratch_for(part, step * k);
   if (!cols) {
     j->failed = 1;
@@ -249,8 +247,21 @@ static void forward_part(void *p, size_t begin, size_t end, int part) {
   for (size_t r0 = begin; r0 < end; r0 += step) {
     const size_t rows = end - r0 < step ? end - r0 : step;
     im2col(j->a, g, r0, rows, cols);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, co, k, 1.0f, cols, k, j->b, co, 0.0f, j->c + r0 * co, co);
+    product(j, cols, r0, rows, begin, part);
   }
+}
+
+static void forward_product(ConvJob *j, const float *cols, size_t r0, size_t rows, size_t begin, int part) {
+  const size_t k = (size_t)j->g->kh * j->g->kw * j->g->ci, co = j->g->co;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, co, k, 1.0f, cols, k, j->b, co, 0.0f, j->c + r0 * co, co);
+}
+
+// y rows [begin, end) = cols(x) · filter.
+static void forward_part(void *p, size_t begin, size_t end, int part) {
+  ConvJob *j = p;
+  const size_t k = (size_t)j->g->kh * j->g->kw * j->g->ci, co = j->g->co;
+  if (is_pointwise(j->g)) cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, end - begin, co, k, 1.0f, j->a + begin * k, k, j->b, co, 0.0f, j->c + begin * co, co);
+  else im2col_chunks(j, begin, end, part, forward_product);
 }
 
 // y = x ⊛ filter; 0, or -1 when out of memory.
@@ -272,31 +283,23 @@ static napi_value conv2d(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+static float *part_sum(ConvJob *j, int part) { return part == 0 ? j->c : j->partial[part]; }
+
+static void filter_product(ConvJob *j, const float *cols, size_t r0, size_t rows, size_t begin, int part) {
+  const size_t k = (size_t)j->g->kh * j->g->kw * j->g->ci, co = j->g->co;
+  cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, co, rows, 1.0f, cols, k, j->b + r0 * co, co, r0 > begin ? 1.0f : 0.0f, part_sum(j, part), co);
+}
+
 // Part `part`'s sum of colsᵀ · dy over output rows [begin, end).
 static void filter_part(void *p, size_t begin, size_t end, int part) {
   ConvJob *j = p;
-  const Geom *g = j->g;
-  const size_t k = (size_t)g->kh * g->kw * g->ci, co = g->co;
-  float *sum = part == 0 ? j->c : j->partial[part];
-  if (!sum) {
+  const size_t k = (size_t)j->g->kh * j->g->kw * j->g->ci, co = j->g->co;
+  if (!part_sum(j, part)) {
     j->failed = 1;
     return;
   }
-  if (is_pointwise(g)) {
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, co, end - begin, 1.0f, j->a + begin * k, k, j->b + begin * co, co, 0.0f, sum, co);
-    return;
-  }
-  const size_t step = chunk_rows(g);
-  float *cols = scratch_for(part, step * k);
-  if (!cols) {
-    j->failed = 1;
-    return;
-  }
-  for (size_t r0 = begin; r0 < end; r0 += step) {
-    const size_t rows = end - r0 < step ? end - r0 : step;
-    im2col(j->a, g, r0, rows, cols);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, co, rows, 1.0f, cols, k, j->b + r0 * co, co, r0 > begin ? 1.0f : 0.0f, sum, co);
-  }
+  if (is_pointwise(j->g)) cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, co, end - begin, 1.0f, j->a + begin * k, k, j->b + begin * co, co, 0.0f, part_sum(j, part), co);
+  else im2col_chunks(j, begin, end, part, filter_product);
 }
 
 // conv2dBackpropFilter(geom, x, dy, dfilter): dfilter = Σ colsᵀ · dy
